@@ -1,0 +1,82 @@
+"""Process-wide configuration, read from FOLIO_* environment variables and an optional .env.
+
+Build one `Settings()` in each composition root (the API lifespan, the worker's startup,
+the CLI command, the eval session) and pass it down; nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; names map to FOLIO_<NAME> environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FOLIO_", env_file=".env", extra="ignore")
+
+    # Storage
+    data_dir: Path = Path("./data")
+    tenant_id: str = "default"
+    qdrant_url: str | None = None  # unset: embedded Qdrant at DATA_DIR/qdrant
+    qdrant_api_key: SecretStr | None = None
+    collection: str = "folio_chunks"
+
+    # Ingest
+    chunk_tokens: int = Field(default=256, ge=32)
+    chunk_overlap: int = Field(default=32, ge=0)
+    max_upload_mb: int = Field(default=100, ge=1)
+    embedding_provider: str = "local"  # see core.embeddings.EMBEDDERS
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_batch_size: int = Field(default=16, ge=1)
+    embedding_base_url: str | None = None  # for the "openai" embedding provider
+    embedding_api_key: SecretStr | None = None
+
+    # Queue
+    broker_url: str | None = None  # unset: embedded SQLite broker under DATA_DIR
+    stale_processing_s: int = 600
+
+    # Models
+    models_file: Path | None = None  # unset: the packaged core/models.yaml
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+
+    # Server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.data_dir / "registry.sqlite"
+
+    @property
+    def files_dir(self) -> Path:
+        """Uploaded PDFs, stored content-addressed by sha256."""
+        return self.data_dir / "files"
+
+    @property
+    def pages_dir(self) -> Path:
+        """Per-document page texts kept for stuffing and citation checks."""
+        return self.data_dir / "pages"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.qdrant_url is None
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.files_dir, self.pages_dir):
+            path.mkdir(parents=True, exist_ok=True)

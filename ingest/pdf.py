@@ -1,0 +1,164 @@
+"""PDF to page texts with pypdf, page by page, with errors a person can act on.
+
+Every failure is a `PdfError` whose message says what is wrong with the file and what
+to do about it; files pypdf can repair are read, not rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PdfStreamError
+
+log = logging.getLogger(__name__)
+
+_OBJ_HEADER = re.compile(rb"\d+\s+\d+\s+obj\b")
+# Under this many characters per page, on pages that carry images, we call it a scan.
+_SCAN_CHARS_PER_PAGE = 16
+
+
+class PdfError(Exception):
+    """A PDF that cannot be ingested; `kind` is stable for programs, the message for people."""
+
+    kind = "pdf_error"
+
+
+class NotAPdfError(PdfError):
+    kind = "not_a_pdf"
+
+
+class EncryptedPdfError(PdfError):
+    kind = "encrypted"
+
+
+class BrokenPdfError(PdfError):
+    kind = "broken"
+
+
+class EmptyPdfError(PdfError):
+    kind = "empty"
+
+
+class NoTextError(PdfError):
+    kind = "no_text"
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    text: str
+
+
+def looks_like_pdf(head: bytes) -> bool:
+    """Magic-byte sniff: a %PDF- header, or (as some repairable files have) an object header."""
+    window = head[:1024]
+    return b"%PDF-" in window or _OBJ_HEADER.search(window) is not None
+
+
+def open_pdf(path: Path, password: str | None = None) -> PdfReader:
+    """Open and, if needed, decrypt a PDF; raise a PdfError that says what is wrong."""
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    try:
+        reader = PdfReader(path, strict=False)
+    except (PdfStreamError, PdfReadError, ValueError, KeyError, TypeError) as exc:
+        if not looks_like_pdf(head):
+            raise NotAPdfError(
+                "not a PDF: the file has no PDF header and cannot be read as one;"
+                " check that you uploaded the right file"
+            ) from exc
+        raise BrokenPdfError(
+            f"broken PDF: its structure is damaged beyond repair ({_short(exc)}); the file may"
+            " be truncated or corrupted: download it again or re-export it from its source"
+        ) from exc
+    if reader.is_encrypted:
+        _decrypt(reader, password)
+    return reader
+
+
+def _decrypt(reader: PdfReader, password: str | None) -> None:
+    try:
+        opened = reader.decrypt(password or "")
+    except (NotImplementedError, PdfReadError) as exc:
+        raise EncryptedPdfError(
+            f"encrypted PDF with an unsupported encryption scheme ({_short(exc)});"
+            " remove the password in a PDF viewer and upload it again"
+        ) from exc
+    if not opened:
+        if password:
+            raise EncryptedPdfError(
+                "encrypted PDF: the password given does not open it; check the password"
+            )
+        raise EncryptedPdfError(
+            "encrypted PDF: a password is required to open it; upload it again with its"
+            " password (form field `password`, or --password on the command line)"
+        )
+
+
+def read_pages(path: Path, password: str | None = None) -> Iterator[Page]:
+    """Yield the text of each page in order, 1-based, holding one page at a time.
+
+    Raises EmptyPdfError for a PDF without pages and NoTextError (after the last page)
+    when the whole file has no text layer.
+    """
+    reader = open_pdf(path, password)
+    try:
+        count = len(reader.pages)
+    except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError) as exc:
+        raise BrokenPdfError(
+            f"broken PDF: its page tree cannot be read ({_short(exc)}); re-export it from"
+            " its source"
+        ) from exc
+    if count == 0:
+        raise EmptyPdfError("empty PDF: the file has no pages")
+    chars = 0
+    for index in range(count):
+        text = _page_text(reader, index)
+        chars += len("".join(text.split()))
+        yield Page(number=index + 1, text=text)
+    if chars == 0 and _has_form_fields(reader):
+        raise NoTextError(
+            "form-only PDF: no extractable text, only interactive form fields; fill it in and"
+            " print it to PDF (flatten it), then upload that"
+        )
+    if chars == 0 or (chars < _SCAN_CHARS_PER_PAGE * count and _mostly_images(reader)):
+        raise NoTextError("scanned or image-only PDF: no extractable text; OCR is not enabled")
+
+
+def page_count(path: Path, password: str | None = None) -> int:
+    """Number of pages, without extracting text."""
+    return len(open_pdf(path, password).pages)
+
+
+def _page_text(reader: PdfReader, index: int) -> str:
+    try:
+        return reader.pages[index].extract_text() or ""
+    except Exception as exc:  # noqa: BLE001 - one bad page must not sink the document
+        log.warning("page %d: text extraction failed (%s); page kept empty", index + 1, _short(exc))
+        return ""
+
+
+def _mostly_images(reader: PdfReader) -> bool:
+    with_images = 0
+    for page in reader.pages:
+        try:
+            with_images += bool(page.images)
+        except Exception:  # noqa: BLE001 - a broken image entry counts as none
+            continue
+    return with_images * 2 >= len(reader.pages)
+
+
+def _has_form_fields(reader: PdfReader) -> bool:
+    try:
+        return bool(reader.get_fields())
+    except Exception:  # noqa: BLE001 - a broken form counts as none
+        return False
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc) or type(exc).__name__)[:160]

@@ -1,0 +1,48 @@
+"""Fixtures shared by every test: real data, one embedder per session, isolated data dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from core.embeddings import LocalEmbedder
+from core.settings import Settings
+from ingest.pipeline import Ingestor, build_ingestor
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FOLIO_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data: the real public documents the tests use."""
+    if not SHARED.is_dir():
+        pytest.fail(f"shared data not found at {SHARED}; set FOLIO_SHARED_DATA")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalEmbedder:
+    """The real offline MiniLM embedder, loaded once per test session."""
+    return LocalEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on a fresh data dir, isolated from the user's environment and .env."""
+    for key in list(os.environ):
+        if key.startswith("FOLIO_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    return Settings(data_dir=tmp_path / "data", _env_file=None)
+
+
+@pytest.fixture
+def ingestor(settings: Settings, embedder: LocalEmbedder, monkeypatch) -> Ingestor:
+    """A real ingestor (embedded Qdrant, SQLite registry) sharing the session's embedder."""
+    monkeypatch.setattr("core.embeddings.build_embedder", lambda _s: embedder)
+    ing = build_ingestor(settings)
+    yield ing
+    ing.store.client.close()
