@@ -181,16 +181,17 @@ class _Reporter:
                 self.callback(doc)
 
 
-def build_ingestor(settings, client=None) -> Ingestor:
+def build_ingestor(settings, client=None, embedder: Embedder | None = None) -> Ingestor:
     """Build the ingestion clients from settings (for composition roots only).
 
-    Pass `client` to share an already-open Qdrant client (the embedded store has one owner).
+    Pass `client` to share an already-open Qdrant client (the embedded store has one
+    owner) and `embedder` to share a loaded model.
     """
-    from core import embeddings
+    from core.embeddings import build_embedder
     from core.store import open_client
 
     settings.ensure_dirs()
-    embedder = embeddings.build_embedder(settings)
+    embedder = embedder or build_embedder(settings)
     return Ingestor(
         registry=Registry(settings.registry_path),
         store=ChunkStore(client or open_client(settings), settings.collection, embedder.dim),

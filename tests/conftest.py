@@ -40,9 +40,8 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture
-def ingestor(settings: Settings, embedder: LocalEmbedder, monkeypatch) -> Ingestor:
+def ingestor(settings: Settings, embedder: LocalEmbedder) -> Ingestor:
     """A real ingestor (embedded Qdrant, SQLite registry) sharing the session's embedder."""
-    monkeypatch.setattr("core.embeddings.build_embedder", lambda _s: embedder)
-    ing = build_ingestor(settings)
+    ing = build_ingestor(settings, embedder=embedder)
     yield ing
     ing.store.client.close()
