@@ -1,19 +1,22 @@
 """The model catalog (core/models.yaml or FOLIO_MODELS_FILE): windows, prices, roles, chains.
 
-Loading validates every entry and names the offending one; `ModelSpec.cost` turns a
-call's usage into dollars, cached input at the cached price.
+Loading validates every entry and names the offending one with its line in the file;
+`ModelSpec.cost` turns a call's usage into dollars, cached input at the cached price.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_FILE = Path(__file__).with_name("models.yaml")
 ROLES = ("long_context", "cheap", "local", "fallback")
+# Provider kinds; core.llm.PROVIDERS has one entry for each.
+KINDS = ("openai", "local")
 
 
 class CatalogError(ValueError):
@@ -28,7 +31,10 @@ class Price(BaseModel):
 
 
 class Endpoint(BaseModel):
+    """Where models are served. Unset base_url/key fall back to FOLIO_OPENAI_* (see llm.py)."""
+
     model_config = ConfigDict(extra="forbid")
+    kind: Literal["openai", "local"] = "openai"
     base_url: str | None = None
     api_key_env: str | None = None
 
@@ -37,7 +43,7 @@ class ModelSpec(BaseModel):
     """One model: where it is served, how big its window is, what it costs, what it is for."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
+    name: str = Field(min_length=1)
     endpoint: str = "default"
     provider_model: str | None = None  # the id the endpoint expects, if not `name`
     context_window: int = Field(gt=0)
@@ -46,12 +52,16 @@ class ModelSpec(BaseModel):
     tokenizer: str = "o200k_base"
     roles: tuple[str, ...] = ()
     json_mode: bool = False
+    # OpenAI's current name; older servers (some llama-server builds) want "max_tokens".
+    token_limit_param: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
 
     @model_validator(mode="after")
     def _known_roles(self) -> ModelSpec:
         unknown = set(self.roles) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown role(s) {sorted(unknown)}; roles are {list(ROLES)}")
+        if self.max_output_tokens > self.context_window:
+            raise ValueError("max_output_tokens is larger than context_window")
         return self
 
     @property
@@ -67,11 +77,10 @@ class ModelSpec(BaseModel):
         cached_rate = self.price.cached_input
         if cached_rate is None:
             cached_rate = self.price.input
-        fresh = max(input_tokens - cached_input_tokens, 0)
+        cached = min(max(cached_input_tokens, 0), max(input_tokens, 0))
+        fresh = max(input_tokens - cached, 0)
         return (
-            fresh * self.price.input
-            + cached_input_tokens * cached_rate
-            + output_tokens * self.price.output
+            fresh * self.price.input + cached * cached_rate + output_tokens * self.price.output
         ) / 1_000_000
 
 
@@ -109,7 +118,9 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """Read and validate a catalog file (default: the packaged core/models.yaml)."""
     path = Path(path or DEFAULT_FILE)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
+        lines = _item_lines(text)
     except OSError as exc:
         raise CatalogError(f"cannot read model catalog {path}: {exc}") from exc
     except yaml.YAMLError as exc:
@@ -119,30 +130,84 @@ def load_catalog(path: Path | None = None) -> Catalog:
     models: dict[str, ModelSpec] = {}
     for i, entry in enumerate(raw["models"]):
         label = entry.get("name", f"#{i + 1}") if isinstance(entry, dict) else f"#{i + 1}"
+        node = lines["models"][i] if i < len(lines["models"]) else None
         try:
             spec = ModelSpec.model_validate(entry)
         except ValidationError as exc:
-            raise CatalogError(f"{path}: model {label!r} (entry {i + 1}): {_first(exc)}") from exc
+            where = _where(path, node, exc.errors()[0]["loc"])
+            raise CatalogError(f"{where}: model {label!r}: {_first(exc)}") from exc
         if spec.name in models:
-            raise CatalogError(f"{path}: model {spec.name!r} is listed twice")
+            raise CatalogError(f"{_where(path, node)}: model {spec.name!r} is listed twice")
         models[spec.name] = spec
     endpoints = {}
     for name, value in (raw.get("endpoints") or {}).items():
         try:
             endpoints[name] = Endpoint.model_validate(value or {})
         except ValidationError as exc:
-            raise CatalogError(f"{path}: endpoint {name!r}: {_first(exc)}") from exc
-    chains = {role: list(names) for role, names in (raw.get("chains") or {}).items()}
-    for role, names in chains.items():
-        for name in names:
-            if name not in models:
-                raise CatalogError(f"{path}: chain {role!r} names unknown model {name!r}")
+            where = _where(path, lines["endpoints"].get(name), exc.errors()[0]["loc"])
+            raise CatalogError(f"{where}: endpoint {name!r}: {_first(exc)}") from exc
+    catalog = Catalog(models=models, endpoints=endpoints, chains={})
     for spec in models.values():
         if spec.endpoint not in endpoints and spec.endpoint != "default":
             raise CatalogError(
                 f"{path}: model {spec.name!r} uses unknown endpoint {spec.endpoint!r}"
             )
-    return Catalog(models=models, endpoints=endpoints, chains=chains)
+        if spec.is_local != (catalog.endpoint(spec).kind == "local"):
+            raise CatalogError(
+                f"{path}: model {spec.name!r}: the `local` role and an endpoint of kind"
+                " `local` go together (the offline reader is not a chat model)"
+            )
+    catalog.chains = _chains(path, raw.get("chains") or {}, catalog)
+    return catalog
+
+
+def _chains(path: Path, raw: object, catalog: Catalog) -> dict[str, list[str]]:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: `chains:` must map a role to a list of model names")
+    chains: dict[str, list[str]] = {}
+    for role, names in raw.items():
+        if role not in ROLES:
+            raise CatalogError(f"{path}: chain {role!r} is not a role; roles are {list(ROLES)}")
+        if not isinstance(names, list) or not names:
+            raise CatalogError(f"{path}: chain {role!r} must be a non-empty list of model names")
+        for name in names:
+            if name not in catalog.models:
+                raise CatalogError(f"{path}: chain {role!r} names unknown model {name!r}")
+        if len({catalog.models[n].is_local for n in names}) > 1:
+            raise CatalogError(
+                f"{path}: chain {role!r} mixes the offline reader with chat models;"
+                " the router falls back to the reader on its own"
+            )
+        chains[role] = list(names)
+    return chains
+
+
+def _item_lines(text: str) -> dict:
+    """The YAML node of each `models:` item and `endpoints:` value, to say where errors are."""
+    out: dict = {"models": [], "endpoints": {}}
+    root = yaml.compose(text)
+    if not isinstance(root, yaml.MappingNode):
+        return out
+    for key, value in root.value:
+        if key.value == "models" and isinstance(value, yaml.SequenceNode):
+            out["models"] = list(value.value)
+        elif key.value == "endpoints" and isinstance(value, yaml.MappingNode):
+            out["endpoints"] = {k.value: v for k, v in value.value}
+    return out
+
+
+def _where(path: Path, node: yaml.Node | None, loc: tuple = ()) -> str:
+    """`path line N`, N the line of the field at `loc` inside `node` (or of the node)."""
+    if node is None:
+        return str(path)
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        child = next((v for k, v in node.value if k.value == part), None)
+        if child is None:
+            break
+        node = child
+    return f"{path} line {node.start_mark.line + 1}"
 
 
 def _first(exc: ValidationError) -> str:
