@@ -1,24 +1,40 @@
-"""The document registry and usage ledger, in one SQLite file (WAL, one connection per call).
+"""The document registry and usage ledger: SQLite by default, PostgreSQL when configured.
 
-SQLite in WAL mode lets the API, an in-process worker thread and separate worker
-processes on the same host read and write concurrently without a server.
+One SQLAlchemy Core implementation serves both. SQLite in WAL mode (a file under
+FOLIO_DATA_DIR) lets the API, an in-process worker thread and worker processes on the
+same host read and write concurrently without a server; hosts that share only the network
+point FOLIO_REGISTRY_URL at PostgreSQL, since SQLite's WAL is unsafe on a network volume.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from core.registry_schema import SCHEMA
+import sqlalchemy as sa
 
-STATUSES = ("queued", "processing", "ready", "failed")
+from core.registry_schema import (
+    STATUSES,
+    create_schema,
+    documents,
+    insert_ignoring_conflicts,
+    open_engine,
+    usage,
+    utc_day,
+)
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
+__all__ = ["STATUSES", "Document", "Registry", "UsageRecord", "document_id_for", "open_registry"]
+
 _DOC_NAMESPACE = uuid.UUID("6f1c0d55-3b8e-4f0a-9a57-2f1b8d7c9e10")
+_DOC_COLUMNS = [c for c in documents.c if c.name != "password"]
 
 
 def document_id_for(tenant_id: str, sha256: str) -> str:
@@ -48,7 +64,7 @@ class Document:
     updated_at: float = 0.0
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Document:
+    def from_row(cls, row: Mapping[str, Any]) -> Document:
         data = dict(row)
         data.pop("password", None)
         data["page_tokens"] = json.loads(data["page_tokens"] or "[]")
@@ -71,30 +87,32 @@ class UsageRecord:
     created_at: float = field(default_factory=time.time)
 
 
+def open_registry(settings: Settings) -> Registry:
+    """The registry the settings name: FOLIO_REGISTRY_URL, else DATA_DIR/registry.sqlite."""
+    return Registry(settings.registry_url or settings.registry_path)
+
+
 class Registry:
     """Documents (with ingest progress and timings) and the usage ledger."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+    def __init__(self, target: str | Path) -> None:
+        """Open (creating if missing) the registry at a SQLite file path or a database URL."""
+        self.engine, self.path = open_engine(target)
+        self.url = self.engine.url.render_as_string(hide_password=True)
+        with self.engine.begin() as conn:
+            create_schema(conn)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA busy_timeout=30000")
-        try:
-            yield db
-        finally:
-            db.close()
+    def __repr__(self) -> str:
+        return f"Registry({self.url!r})"
+
+    def close(self) -> None:
+        """Close the pooled connections (the registry reconnects if used again)."""
+        self.engine.dispose()
 
     def ping(self) -> None:
         """Raise if the registry cannot be read."""
-        with self._connect() as db:
-            db.execute("SELECT 1 FROM documents LIMIT 1").fetchall()
+        with self.engine.connect() as conn:
+            conn.execute(sa.select(documents.c.id).limit(1)).all()
 
     # --- documents -------------------------------------------------------------------
 
@@ -104,37 +122,42 @@ class Registry:
         """Register a file; return (document, created). An existing sha256 is returned as is."""
         doc_id = document_id_for(tenant_id, sha256)
         now = time.time()
-        with self._connect() as db:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO documents (id, tenant_id, filename, sha256, size_bytes,"
-                " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
-                (doc_id, tenant_id, filename, sha256, size_bytes, now, now),
-            )
-            created = cur.rowcount == 1
+        insert = insert_ignoring_conflicts(documents, self.engine.dialect.name).values(
+            id=doc_id,
+            tenant_id=tenant_id,
+            filename=filename,
+            sha256=sha256,
+            size_bytes=size_bytes,
+            status="queued",
+            created_at=now,
+            updated_at=now,
+        )
+        with self.engine.begin() as conn:
+            # INSERT rowcounts are only kept when asked (psycopg's is -1 otherwise).
+            result = conn.execute(insert, execution_options={"preserve_rowcount": True})
+            created = result.rowcount == 1
         doc = self.get(doc_id)
         assert doc is not None
         return doc, created
 
     def get(self, doc_id: str) -> Document | None:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return Document.from_row(row) if row else None
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(*_DOC_COLUMNS).where(documents.c.id == doc_id)).first()
+        return Document.from_row(row._mapping) if row else None
 
     def list(
         self, tenant_id: str, limit: int = 50, offset: int = 0, status: str | None = None
     ) -> tuple[list[Document], int]:
         """A page of a tenant's documents, newest first, and the total count."""
-        where, args = "tenant_id = ?", [tenant_id]
+        where = [documents.c.tenant_id == tenant_id]
         if status:
-            where, args = where + " AND status = ?", [*args, status]
-        with self._connect() as db:
-            total = db.execute(f"SELECT COUNT(*) FROM documents WHERE {where}", args).fetchone()[0]
-            rows = db.execute(
-                f"SELECT * FROM documents WHERE {where} ORDER BY created_at DESC, id"
-                " LIMIT ? OFFSET ?",
-                [*args, limit, offset],
-            ).fetchall()
-        return [Document.from_row(r) for r in rows], total
+            where.append(documents.c.status == status)
+        page = sa.select(*_DOC_COLUMNS).where(*where)
+        page = page.order_by(documents.c.created_at.desc(), documents.c.id)
+        with self.engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count()).select_from(documents).where(*where))
+            rows = conn.execute(page.limit(limit).offset(offset)).all()
+        return [Document.from_row(r._mapping) for r in rows], int(total or 0)
 
     def update(self, doc_id: str, **fields: object) -> None:
         """Set columns of one document (JSON-encoding lists and dicts) and bump updated_at."""
@@ -142,11 +165,8 @@ class Registry:
             return
         values = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in fields.items()}
         values["updated_at"] = time.time()
-        assignments = ", ".join(f"{k} = ?" for k in values)
-        with self._connect() as db:
-            db.execute(
-                f"UPDATE documents SET {assignments} WHERE id = ?", [*values.values(), doc_id]
-            )
+        with self.engine.begin() as conn:
+            conn.execute(documents.update().where(documents.c.id == doc_id).values(values))
 
     def mark_queued(self, doc_id: str) -> None:
         """Reset a document for (re-)ingestion, clearing its counts, progress and error."""
@@ -173,55 +193,66 @@ class Registry:
         self.update(doc_id, password=password)
 
     def password(self, doc_id: str) -> str | None:
-        with self._connect() as db:
-            row = db.execute("SELECT password FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else None
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(documents.c.password).where(documents.c.id == doc_id))
 
     def stale_processing(self, older_than_s: float) -> list[str]:
         """Ids of documents left in `processing` longer than `older_than_s` (a dead worker)."""
         cutoff = time.time() - older_than_s
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT id FROM documents WHERE status = 'processing' AND updated_at < ?",
-                (cutoff,),
-            ).fetchall()
-        return [r[0] for r in rows]
+        query = sa.select(documents.c.id).where(
+            documents.c.status == "processing", documents.c.updated_at < cutoff
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query.order_by(documents.c.updated_at)))
+
+    def claim(self, doc_id: str, stale_after_s: float) -> bool:
+        """Atomically take a document for ingestion: True if it was `queued`, or `processing`
+        with no progress for `stale_after_s` (its worker died). A duplicate delivery of a
+        document that is ready, failed, deleted or being ingested by a live worker gets False.
+        """
+        # One conditional UPDATE: SQLite serialises writers, and PostgreSQL re-checks the
+        # WHERE on the row a concurrent claimer has just changed, so only one sees a match.
+        now = time.time()
+        c = documents.c
+        abandoned = (c.status == "processing") & (c.updated_at < now - stale_after_s)
+        query = documents.update().where(c.id == doc_id, (c.status == "queued") | abandoned)
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(status="processing", updated_at=now)).rowcount == 1
 
     def delete(self, doc_id: str) -> bool:
-        with self._connect() as db:
-            return db.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount == 1
+        with self.engine.begin() as conn:
+            return conn.execute(documents.delete().where(documents.c.id == doc_id)).rowcount == 1
 
     def count_by_status(self) -> dict[str, int]:
-        with self._connect() as db:
-            rows = db.execute("SELECT status, COUNT(*) FROM documents GROUP BY status").fetchall()
-        return {status: 0 for status in STATUSES} | {r[0]: r[1] for r in rows}
+        query = sa.select(documents.c.status, sa.func.count()).group_by(documents.c.status)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {status: 0 for status in STATUSES} | {s: int(n) for s, n in rows}
 
     # --- usage ledger -----------------------------------------------------------------
 
     def record_usage(self, record: UsageRecord) -> None:
         """Append one model call to the ledger."""
-        data = asdict(record)
-        with self._connect() as db:
-            db.execute(
-                f"INSERT INTO usage ({', '.join(data)}) VALUES ({', '.join('?' * len(data))})",
-                list(data.values()),
-            )
+        with self.engine.begin() as conn:
+            conn.execute(usage.insert().values(asdict(record)))
 
     def usage_totals(self, tenant_id: str | None = None) -> dict[str, list[dict]]:
         """Totals of calls, tokens and dollars by model and by UTC day."""
-        where, args = ("WHERE tenant_id = ?", [tenant_id]) if tenant_id else ("", [])
-        sums = (
-            "COUNT(*) AS calls, SUM(input_tokens) AS input_tokens,"
-            " SUM(cached_input_tokens) AS cached_input_tokens,"
-            " SUM(output_tokens) AS output_tokens, ROUND(SUM(cost_usd), 6) AS cost_usd"
-        )
-        with self._connect() as db:
-            by_model = db.execute(
-                f"SELECT model, {sums} FROM usage {where} GROUP BY model ORDER BY model", args
-            ).fetchall()
-            by_day = db.execute(
-                f"SELECT date(created_at, 'unixepoch') AS day, {sums} FROM usage {where}"
-                " GROUP BY day ORDER BY day",
-                args,
-            ).fetchall()
-        return {"by_model": [dict(r) for r in by_model], "by_day": [dict(r) for r in by_day]}
+        c = usage.c
+        summed = (c.input_tokens, c.cached_input_tokens, c.output_tokens, c.cost_usd)
+        sums = [sa.func.count().label("calls"), *(sa.func.sum(s).label(s.name) for s in summed)]
+        where = [c.tenant_id == tenant_id] if tenant_id else []
+        out: dict[str, list[dict]] = {}
+        with self.engine.connect() as conn:
+            for name, key in (("by_model", c.model), ("by_day", utc_day(c.created_at))):
+                key = key.label(name.removeprefix("by_"))
+                query = sa.select(key, *sums).where(*where).group_by(key).order_by(key)
+                out[name] = [_totals(row._mapping) for row in conn.execute(query)]
+        return out
+
+
+def _totals(row: Mapping[str, Any]) -> dict:
+    """Plain ints and a float rounded to the micro-dollar, whatever the driver returned."""
+    data = {k: int(v or 0) for k, v in row.items() if k not in ("model", "day", "cost_usd")}
+    first = "model" if "model" in row else "day"
+    return {first: row[first], **data, "cost_usd": round(float(row["cost_usd"] or 0), 6)}

@@ -1,43 +1,148 @@
-"""SQLite schema of the registry; CREATE IF NOT EXISTS so opening it is the migration."""
+"""The registry's database side: tables, the migration, per-dialect SQL and the engine.
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL,
-    filename TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'ready', 'failed')),
-    size_bytes INTEGER NOT NULL DEFAULT 0,
-    pages INTEGER NOT NULL DEFAULT 0,
-    chunks INTEGER NOT NULL DEFAULT 0,
-    tokens INTEGER NOT NULL DEFAULT 0,
-    page_tokens TEXT NOT NULL DEFAULT '[]',
-    error TEXT,
-    password TEXT,
-    pages_parsed INTEGER NOT NULL DEFAULT 0,
-    pages_total INTEGER NOT NULL DEFAULT 0,
-    chunks_embedded INTEGER NOT NULL DEFAULT 0,
-    chunks_total INTEGER NOT NULL DEFAULT 0,
-    timings TEXT NOT NULL DEFAULT '{}',
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    UNIQUE (tenant_id, sha256)
-);
-CREATE INDEX IF NOT EXISTS documents_tenant_status ON documents (tenant_id, status);
-
-CREATE TABLE IF NOT EXISTS usage (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at REAL NOT NULL,
-    tenant_id TEXT NOT NULL DEFAULT 'default',
-    question_id TEXT,
-    model TEXT NOT NULL,
-    role TEXT NOT NULL,
-    input_tokens INTEGER NOT NULL DEFAULT 0,
-    cached_input_tokens INTEGER NOT NULL DEFAULT 0,
-    output_tokens INTEGER NOT NULL DEFAULT 0,
-    cost_usd REAL NOT NULL DEFAULT 0,
-    latency_ms REAL NOT NULL DEFAULT 0,
-    outcome TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS usage_created ON usage (created_at);
+Times are epoch seconds (double precision: a 4-byte REAL would round them to minutes on
+PostgreSQL); `page_tokens` and `timings` are JSON text, as in registry files made before.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.sql.expression import FunctionElement
+
+STATUSES = ("queued", "processing", "ready", "failed")
+# Any constant will do: it names the advisory lock that serialises schema creation.
+_SCHEMA_LOCK_KEY = 0x464F4C494F
+
+metadata = sa.MetaData()
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, nullable=False),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("pages", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("chunks", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("page_tokens", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("error", sa.Text),
+    sa.Column("password", sa.Text),
+    sa.Column("pages_parsed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("pages_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("chunks_embedded", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("chunks_total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("timings", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.UniqueConstraint("tenant_id", "sha256"),
+    sa.CheckConstraint(f"status IN {STATUSES!r}", name="documents_status"),
+    sa.Index("documents_tenant_status", "tenant_id", "status"),
+)
+
+usage = sa.Table(
+    "usage",
+    metadata,
+    # INTEGER on SQLite so the id is the rowid; BIGINT elsewhere: the ledger only grows.
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("tenant_id", sa.Text, nullable=False, server_default="default"),
+    sa.Column("question_id", sa.Text),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("input_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cached_input_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("output_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cost_usd", sa.Double, nullable=False, server_default="0"),
+    sa.Column("latency_ms", sa.Double, nullable=False, server_default="0"),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Index("usage_created", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+
+def create_schema(conn: sa.Connection) -> None:
+    """Create the tables and indexes that are missing; run on every open.
+
+    Processes that open a fresh registry at the same moment must not race: IF NOT EXISTS
+    covers SQLite, and on PostgreSQL (where that alone is not race-free) a transaction-scoped
+    advisory lock lets one process create while the others wait.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+    for table in metadata.sorted_tables:
+        conn.execute(CreateTable(table, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda i: i.name or ""):
+            conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+class utc_day(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
+    """The UTC calendar day ('YYYY-MM-DD') of an epoch-seconds column, compiled per dialect."""
+
+    type = sa.Text()
+    name = "utc_day"
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'unixepoch')"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler, **kw) -> str:
+    epoch = compiler.process(element.clauses, **kw)
+    return f"to_char(to_timestamp({epoch}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
+def insert_ignoring_conflicts(table: sa.Table, dialect: str) -> sa.Insert:
+    """INSERT ... ON CONFLICT DO NOTHING in the dialect's own spelling (both say it alike)."""
+    module = {"sqlite": sqlite, "postgresql": postgresql}[dialect]
+    return module.insert(table).on_conflict_do_nothing()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # wait for another process's write
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.close()
+
+
+def open_engine(target: str | Path) -> tuple[sa.Engine, Path | None]:
+    """An engine for a database URL or a SQLite file path, and that path (None for a server)."""
+    if isinstance(target, Path) or "://" not in target:
+        url = sa.URL.create("sqlite+pysqlite", database=str(target))
+    else:
+        url = sa.make_url(target)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")  # the driver folio installs
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise ValueError("the SQLite registry needs a file: several connections share it")
+        path = Path(url.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine, path
+    if backend == "postgresql":
+        # Short statements: a few pooled connections per process serve the API's threads;
+        # pre-ping and recycle drop connections a server restart or a proxy has cut.
+        engine = sa.create_engine(
+            url, pool_size=5, max_overflow=10, pool_pre_ping=True, pool_recycle=1800
+        )
+        return engine, None
+    raise ValueError(f"unsupported registry database {backend!r}: use sqlite or postgresql")
