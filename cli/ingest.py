@@ -1,24 +1,34 @@
-"""`folio ingest FILE...`: parse, chunk, embed and store PDFs, with progress and a summary."""
+"""`folio ingest FILE...`: parse, chunk, embed and store PDFs, with progress and a summary.
+
+While a folio server runs (`--url`, or one answering at FOLIO_URL / the configured host
+and port) the files go through its REST API, since the embedded store has one owner;
+otherwise they are ingested in this process.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from core.logs import configure_logging
+from cli.client import FolioClient, ServerError, default_url
+from core.logs import configure_cli_logging
 from core.registry import Document
 from core.settings import Settings
 from core.store import StoreLockedError
 from ingest.pipeline import Ingestor, build_ingestor, ingest_document
 
 FIELDS = ("document_id", "filename", "sha256", "status", "pages", "chunks", "tokens", "error")
+ShowFn = Callable[[int, int, int], None]  # pages_parsed, chunks_embedded, chunks_total
 
 
 def register(app: typer.Typer) -> None:
@@ -30,19 +40,29 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document.")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already ingested.")] = False,
     password: Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Upload through the folio server at this URL (default: a local one)."),
+    ] = None,
 ) -> None:
     """Ingest PDFs into the local store; exits 1 if any document failed."""
     settings = Settings()
-    configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
+    configure_cli_logging(settings)
     err = Console(stderr=True)
-    try:
-        ing = build_ingestor(settings)
-    except StoreLockedError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    rows = [
-        _ingest_one(path, ing, settings.tenant_id, force, password, err, as_json) for path in files
-    ]
+    client = _server(url, settings, err)
+    if client is not None:
+        with client:
+            rows = [_upload_one(path, client, force, password, err, as_json) for path in files]
+    else:
+        try:
+            ing = build_ingestor(settings)
+        except StoreLockedError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        rows = [
+            _ingest_one(path, ing, settings.tenant_id, force, password, err, as_json)
+            for path in files
+        ]
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
@@ -50,6 +70,51 @@ def ingest(
         Console().print(_table(rows))
     if any(row["status"] != "ready" for row in rows):
         raise typer.Exit(1)
+
+
+def _server(url: str | None, settings: Settings, err: Console) -> FolioClient | None:
+    """The server to upload through: --url (which must answer), or a local one if it does."""
+    client = FolioClient(url or default_url(settings))
+    if client.healthy():
+        if url is None:
+            err.print(f"using the folio server at {client.base_url} (--url to choose another)")
+        return client
+    client.close()
+    if url is not None:
+        err.print(f"[red]error:[/red] no folio server answers at {url} (is `folio serve` running?)")
+        raise typer.Exit(2)
+    return None
+
+
+def _upload_one(
+    path: Path,
+    client: FolioClient,
+    force: bool,
+    password: str | None,
+    err: Console,
+    quiet: bool,
+) -> dict:
+    if not path.is_file():
+        return _row(None, path.name, error=f"no such file: {path}")
+    try:
+        code, doc = client.upload(path, password)
+        if code == 200 and force and doc["status"] in ("ready", "failed"):
+            client.delete(doc["id"])
+            code, doc = client.upload(path, password)
+        with _progress(path.name, err, quiet) as show:
+            doc = client.wait(
+                doc["id"],
+                lambda d: show(
+                    d["progress"]["pages_parsed"],
+                    d["progress"]["chunks_embedded"],
+                    d["progress"]["chunks_total"],
+                ),
+            )
+    except ServerError as exc:
+        return _row(None, path.name, error=str(exc))
+    except httpx.HTTPError as exc:
+        return _row(None, path.name, error=f"server unreachable: {type(exc).__name__}")
+    return {k: doc.get("id" if k == "document_id" else k) for k in FIELDS}
 
 
 def _ingest_one(
@@ -67,6 +132,19 @@ def _ingest_one(
     doc, created = ing.registry.create_or_get(tenant, path.name, sha, size)
     if not created and doc.status == "ready" and not force:
         return _row(doc)  # same bytes already ingested: a no-op
+    with _progress(path.name, err, quiet) as show:
+        ingest_document(
+            doc.id,
+            ing,
+            password=password,
+            on_progress=lambda d: show(d.pages_parsed, d.chunks_embedded, d.chunks_total),
+        )
+    return _row(ing.registry.get(doc.id))
+
+
+@contextmanager
+def _progress(name: str, err: Console, quiet: bool) -> Iterator[ShowFn]:
+    """A progress bar on stderr: pages parsed, then chunks embedded."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -76,18 +154,17 @@ def _ingest_one(
         transient=True,
         disable=quiet,
     ) as bar:
-        task = bar.add_task(path.name[:40], total=None, stage="parsing")
+        task = bar.add_task(name[:40], total=None, stage="parsing")
 
-        def show(d: Document) -> None:
-            if d.chunks_total:
+        def show(pages_parsed: int, chunks_embedded: int, chunks_total: int) -> None:
+            if chunks_total:
                 bar.update(
-                    task, total=d.chunks_total, completed=d.chunks_embedded, stage="chunks embedded"
+                    task, total=chunks_total, completed=chunks_embedded, stage="chunks embedded"
                 )
             else:
-                bar.update(task, completed=d.pages_parsed, stage="pages parsed")
+                bar.update(task, completed=pages_parsed, stage="pages parsed")
 
-        ingest_document(doc.id, ing, password=password, on_progress=show)
-    return _row(ing.registry.get(doc.id))
+        yield show
 
 
 def _row(doc: Document | None, filename: str = "", error: str | None = None) -> dict:

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None  # unset: embedded Qdrant at DATA_DIR/qdrant
     qdrant_api_key: SecretStr | None = None
     collection: str = "folio_chunks"
+    # unset: SQLite at DATA_DIR/registry.sqlite; e.g. postgresql://user@host/db across hosts
+    registry_url: str | None = None
 
     # Ingest
     chunk_tokens: int = Field(default=256, ge=32)
@@ -46,6 +48,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = 2
 
     # Server
+    url: str | None = None  # where the CLI finds a running server; unset: host:port
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"

@@ -6,10 +6,12 @@ settings; the rest of the code is the same qdrant-client calls either way.
 
 from __future__ import annotations
 
+import threading
 import uuid
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qdrant_client import QdrantClient, models
 
@@ -218,3 +220,27 @@ def _filter(document_ids: Sequence[str] | None = None, tenant_id: str | None = N
 def _chunk(payload: dict | None, score: float) -> StoredChunk:
     data = {k: v for k, v in (payload or {}).items() if k != "tenant_id"}
     return StoredChunk(**data, score=score)
+
+
+class SerializedClient:
+    """One lock around every call of a shared client.
+
+    Embedded Qdrant keeps its points in plain Python structures with no locking of its
+    own; in embedded mode the worker thread upserts while request threads search and
+    delete, so their calls go one at a time.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def locked(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attr(*args, **kwargs)
+
+        return locked

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from core.embeddings import Embedder
 from core.files import FileStore
 from core.pages import PageStore, PageText
-from core.registry import Document, Registry
+from core.registry import Document, Registry, open_registry
 from core.store import ChunkStore, StoredChunk
 from core.tokens import count_tokens
 from ingest.chunk import chunk_pages
@@ -193,7 +193,7 @@ def build_ingestor(settings, client=None, embedder: Embedder | None = None) -> I
     settings.ensure_dirs()
     embedder = embedder or build_embedder(settings)
     return Ingestor(
-        registry=Registry(settings.registry_path),
+        registry=open_registry(settings),
         store=ChunkStore(client or open_client(settings), settings.collection, embedder.dim),
         embedder=embedder,
         files=FileStore(settings.files_dir),

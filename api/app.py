@@ -1,0 +1,136 @@
+"""The HTTP API's composition root: `create_app(settings)` and the lifespan that builds
+every client once (registry, stores, embedder, Celery app, and in embedded mode the
+in-process worker) and closes them at shutdown.
+
+Modes, from settings:
+- embedded (no FOLIO_BROKER_URL): this process owns the store and runs the one worker on
+  a thread, over the durable SQLite broker; nothing else to start.
+- server (FOLIO_BROKER_URL set): this process only stores, registers and queues uploads;
+  `folio worker` processes ingest. It opens the store only when it is a server
+  (FOLIO_QDRANT_URL), since an embedded store has one owner: the worker.
+
+Routers are listed in ROUTERS; a new one reads what it needs through api.deps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
+
+from api.answer import build_read_path
+from api.deps import Resources
+from api.metrics import Metrics
+from api.request_ids import RequestIdMiddleware
+from api.routes import documents, health, metrics, query, usage
+from api.uploads import JobQueue
+from core.embeddings import Embedder, build_embedder
+from core.files import FileStore
+from core.pages import PageStore
+from core.registry import open_registry
+from core.settings import Settings
+from core.store import ChunkStore, SerializedClient, open_client
+from ingest.pipeline import Ingestor
+
+log = logging.getLogger(__name__)
+
+#: Opens the job queue for these settings; given an Ingestor (embedded mode) it also runs
+#: the worker in this process. Returns the queue and its readiness checks; closing is left
+#: to the ExitStack. The service's composition root (cli/service.py) passes Celery's.
+JobsStarter = Callable[
+    [Settings, Ingestor | None, ExitStack], tuple[JobQueue, dict[str, Callable[[], None]]]
+]
+
+ROUTERS = (health.router, documents.router, query.router, usage.router, metrics.router)
+
+
+def create_app(
+    settings: Settings | None = None, *, jobs: JobsStarter, embedder: Embedder | None = None
+) -> FastAPI:
+    """The folio API. Settings come from FOLIO_* variables when not given; `jobs` opens the
+    ingestion queue; pass a loaded `embedder` to share it (tests, eval)."""
+    # Swagger UI's assets come from the installed package, not a CDN: /docs works offline.
+    app = FastAPIOffline(
+        title="folio",
+        summary="Ask long legal and technical PDFs: stuffed or retrieved, explained and costed.",
+        version="0.1.0",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings or Settings()
+    app.state.shared_embedder = embedder
+    app.state.jobs = jobs
+    # One registry of series per app: tests build many apps in one process.
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestIdMiddleware)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    with ExitStack() as stack:
+        app.state.resources = await run_in_threadpool(
+            build_resources, app.state.settings, app.state.shared_embedder, app.state.jobs, stack
+        )
+        res = app.state.resources
+        app.state.metrics.watch(res.registry, res.settings.tenant_id, res.queue.queue_depth)
+        app.state.read_path = build_read_path(
+            res.settings, res.registry, res.pages, res.store, res.embedder, app.state.metrics
+        )
+        yield
+        log.info("shutting down")
+
+
+def build_resources(
+    settings: Settings, embedder: Embedder | None, jobs: JobsStarter, stack: ExitStack
+) -> Resources:
+    """Open every client for these settings; `stack` closes them in reverse order."""
+    settings.ensure_dirs()
+    registry = open_registry(settings)
+    stack.callback(registry.close)
+    files, pages = FileStore(settings.files_dir), PageStore(settings.pages_dir)
+    checks: dict[str, Callable[[], None]] = {"registry": registry.ping}
+    store = None
+    in_process_worker = settings.embedded_broker
+    if in_process_worker or not settings.embedded_store:
+        client = open_client(settings)
+        stack.callback(client.close)
+        if in_process_worker:
+            client = SerializedClient(client)  # shared by request threads and the worker
+        embedder = embedder or build_embedder(settings)
+        store = ChunkStore(client, settings.collection, embedder.dim)
+        checks["store"] = store.ping
+    ingestor = None
+    if in_process_worker:
+        ingestor = Ingestor(
+            registry=registry,
+            store=store,
+            embedder=embedder,
+            files=files,
+            pages=pages,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+        )
+    queue, queue_checks = jobs(settings, ingestor, stack)
+    res = Resources(
+        settings=settings,
+        registry=registry,
+        files=files,
+        pages=pages,
+        queue=queue,
+        store=store,
+        embedder=embedder if store else None,
+        checks=checks | queue_checks,
+    )
+    log.info(
+        "folio API ready: broker=%s store=%s worker=%s",
+        "embedded" if settings.embedded_broker else "server",
+        "embedded" if settings.embedded_store else "server",
+        "in-process" if in_process_worker else "separate",
+    )
+    return res

@@ -1,0 +1,119 @@
+"""/documents: upload PDFs, watch their ingestion, list and delete them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+import anyio.from_thread
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from api.deps import RegistryDep, SettingsDep, UploadsDep
+from api.schemas import DocumentOut, DocumentPage, ErrorOut, Status
+from api.uploads import UploadError
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+_ERRORS = {code: {"model": ErrorOut} for code in (404, 409, 413, 415, 422, 503)}
+# The body is parsed as a stream by api.uploads, so FastAPI is told its shape here.
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The PDF."},
+                        "password": {
+                            "type": "string",
+                            "description": "For an encrypted PDF; kept until ingestion ends.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=DocumentOut,
+    responses={200: {"model": DocumentOut, "description": "Already uploaded"}} | _ERRORS,
+    openapi_extra=_UPLOAD_FORM,
+)
+async def upload_document(
+    request: Request, response: Response, uploads: UploadsDep
+) -> DocumentOut | Response:
+    """Upload a PDF (multipart field `file`, optional `password`) and queue its ingestion.
+
+    Answers 202 with the queued document; 200 with the existing document when the same
+    file was uploaded before; 413 over FOLIO_MAX_UPLOAD_MB (stops reading there); 415
+    when the file is not a PDF. Poll `GET /documents/{id}` for progress.
+    """
+    try:
+        uploads.check_declared_length(request.headers.get("content-length"))
+        outcome = await run_in_threadpool(
+            uploads.receive, request.headers.get("content-type", ""), _body_blocks(request)
+        )
+    except UploadError as exc:
+        raise HTTPException(exc.status_code, str(exc)) from None
+    except ClientDisconnect:  # the client went away mid-upload: nothing was kept
+        return Response(status_code=400)
+    if not outcome.queued:
+        response.status_code = 200
+    return DocumentOut.of(outcome.document)
+
+
+@router.get("", responses=_ERRORS)
+def list_documents(
+    registry: RegistryDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status: Status | None = None,
+) -> DocumentPage:
+    """List documents, newest first, a page at a time; optionally only those in `status`."""
+    docs, total = registry.list(settings.tenant_id, limit=limit, offset=offset, status=status)
+    return DocumentPage(
+        items=[DocumentOut.of(d) for d in docs], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/{document_id}", responses=_ERRORS)
+def get_document(document_id: str, registry: RegistryDep, settings: SettingsDep) -> DocumentOut:
+    """A document's status, counts and ingestion progress; 404 if there is no such id."""
+    doc = registry.get(document_id)
+    if doc is None or doc.tenant_id != settings.tenant_id:
+        raise HTTPException(404, f"no document {document_id}")
+    return DocumentOut.of(doc)
+
+
+@router.delete("/{document_id}", status_code=204, responses=_ERRORS)
+def delete_document(document_id: str, uploads: UploadsDep) -> Response:
+    """Delete a document with its file, chunks and page texts; 409 while it is being ingested."""
+    try:
+        uploads.remove(document_id)
+    except UploadError as exc:
+        raise HTTPException(exc.status_code, str(exc)) from None
+    return Response(status_code=204)
+
+
+def _body_blocks(request: Request) -> Iterator[bytes]:
+    """The request body as a plain iterator, for code running in a worker thread."""
+    stream = request.stream()
+
+    async def next_block() -> bytes | None:
+        try:
+            return await stream.__anext__()
+        except StopAsyncIteration:
+            return None
+
+    while (block := anyio.from_thread.run(next_block)) is not None:
+        if block:
+            yield block

@@ -1,0 +1,200 @@
+"""Request and response models of the HTTP API (they are its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from core.registry import Document
+
+Status = Literal["queued", "processing", "ready", "failed"]
+
+
+class Progress(BaseModel):
+    """How far ingestion has got; totals are 0 until known."""
+
+    pages_parsed: int
+    pages_total: int
+    chunks_embedded: int
+    chunks_total: int
+
+
+class DocumentOut(BaseModel):
+    """A document and its ingestion state. Its PDF password is never returned."""
+
+    id: str = Field(description="Deterministic: the same file in the same tenant, the same id.")
+    filename: str
+    status: Status
+    pages: int
+    chunks: int
+    tokens: int = Field(description="Tokens of the whole text (o200k_base).")
+    progress: Progress
+    error: str | None = Field(description="Why it failed, or a note while retrying.")
+    sha256: str
+    size_bytes: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, doc: Document) -> DocumentOut:
+        return cls(
+            id=doc.id,
+            filename=doc.filename,
+            status=doc.status,  # type: ignore[arg-type]
+            pages=doc.pages,
+            chunks=doc.chunks,
+            tokens=doc.tokens,
+            progress=Progress(
+                pages_parsed=doc.pages_parsed,
+                pages_total=doc.pages_total,
+                chunks_embedded=doc.chunks_embedded,
+                chunks_total=doc.chunks_total,
+            ),
+            error=doc.error,
+            sha256=doc.sha256,
+            size_bytes=doc.size_bytes,
+            created_at=datetime.fromtimestamp(doc.created_at, UTC),
+            updated_at=datetime.fromtimestamp(doc.updated_at, UTC),
+        )
+
+
+class DocumentPage(BaseModel):
+    """One page of the document list, newest first."""
+
+    items: list[DocumentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    """Each dependency and `ok` or what is wrong with it."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+# --- questions (POST /query, GET /usage) ------------------------------------------------
+
+
+class QueryRequest(BaseModel):
+    """A question about some (by default all ready) documents of the tenant."""
+
+    question: str = Field(min_length=1, max_length=8000)
+    document_ids: list[str] | None = Field(
+        default=None, description="Documents to ask; default: every ready document."
+    )
+    mode: Literal["auto", "stuff", "rag"] = Field(
+        default="auto",
+        description="auto: the router decides; stuff: read the whole documents; rag: retrieve.",
+    )
+    max_cost_usd: float | None = Field(
+        default=None, ge=0, description="Refuse routes estimated to cost more than this."
+    )
+    stream: bool = Field(
+        default=False,
+        description="Server-sent events: `delta` events with text, `reset` if an escalation"
+        " replaces it, and a final `answer` event holding the full response.",
+    )
+    debug: bool = Field(default=False, description="Add the retrieved chunks in rank order.")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is empty")
+        return value.strip()
+
+
+class CitationOut(BaseModel):
+    """A quote checked to occur on the cited page (whitespace-normalised)."""
+
+    document_id: str
+    filename: str
+    page: int
+    quote: str
+
+
+class AlternativeOut(BaseModel):
+    mode: str
+    model: str
+    estimated_cost_usd: float
+    rejected_because: str
+
+
+class RouteOut(BaseModel):
+    """How the question was answered, why, and what else was considered (costed)."""
+
+    mode: Literal["stuff", "rag"]
+    model: str
+    reason: str
+    estimated_cost_usd: float = Field(description="Estimated before any call was made.")
+    context_tokens: int = Field(description="Document tokens read (stuff) or retrieval budget.")
+    alternatives: list[AlternativeOut]
+    escalated: bool = Field(description="A rag answer lacked the answer and was re-asked stuffed.")
+    scope: Literal["global", "local"]
+    offline: bool = Field(description="Answered by the offline reader: no model key configured.")
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+
+
+class RetrievedOut(BaseModel):
+    document_id: str
+    chunk_index: int
+    page_start: int
+    page_end: int
+    tokens: int
+    score: float
+
+
+class QueryResponse(BaseModel):
+    """The answer, its checked citations, the route taken, and what it really cost."""
+
+    question_id: str = Field(description="Ties the answer to its rows in the usage ledger.")
+    answer: str
+    found: bool = Field(description="False when the documents do not answer the question.")
+    citations: list[CitationOut]
+    dropped_citations: int = Field(description="Citations whose quote is not on their page.")
+    route: RouteOut
+    models_used: list[str]
+    usage: TokenUsage
+    cost_usd: float = Field(description="Actual cost of every call, escalation included.")
+    latency_ms: float
+    retrieved: list[RetrievedOut] | None = None
+
+
+class UsageRow(BaseModel):
+    calls: int
+    input_tokens: int | None
+    cached_input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+
+
+class ModelUsage(UsageRow):
+    model: str
+
+
+class DayUsage(UsageRow):
+    day: str = Field(description="UTC date, YYYY-MM-DD.")
+
+
+class UsageTotals(BaseModel):
+    """Model calls, tokens and dollars from the usage ledger, by model and by UTC day."""
+
+    by_model: list[ModelUsage]
+    by_day: list[DayUsage]

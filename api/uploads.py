@@ -1,0 +1,162 @@
+"""Documents in and out: stream an upload to disk, sniff it, register it, queue it; delete.
+
+Plain code, no FastAPI: the route hands over the request's content type and its body as
+an iterable of byte blocks. The body is parsed as it arrives (api.multipart), the file
+part goes straight into the content-addressed FileStore, and reading stops at the size
+limit or as soon as the first kilobyte shows the file is not a PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from api.multipart import FormError, FormStream, NotMultipartError
+from core.files import FileStore, FileTooLargeError
+from core.pages import PageStore
+from core.registry import Document, Registry
+from core.store import ChunkStore
+from ingest.pdf import looks_like_pdf
+
+log = logging.getLogger(__name__)
+
+_FORM_OVERHEAD = 64 * 1024  # multipart headers and small fields around the file
+
+
+class UploadError(Exception):
+    """An upload refused with an HTTP status and a message for the person uploading."""
+
+    status_code = 400
+
+
+class TooLargeError(UploadError):
+    status_code = 413
+
+
+class NotPdfError(UploadError):
+    status_code = 415
+
+
+class BadFormError(UploadError):
+    status_code = 422
+
+
+class NotFoundError(UploadError):
+    status_code = 404
+
+
+class BusyError(UploadError):
+    status_code = 409
+
+
+class QueueUnavailableError(UploadError):
+    status_code = 503
+
+
+class JobQueue(Protocol):
+    """Where ingestion jobs go (the Celery app); status lives in the registry."""
+
+    def enqueue(self, document_id: str) -> None: ...
+
+    def enqueue_purge(self, document_id: str) -> None: ...
+
+    def queue_depth(self) -> int | None:
+        """Jobs waiting in the queue (for /metrics); raises if the broker is unreachable."""
+        ...
+
+
+@dataclass
+class Outcome:
+    document: Document
+    queued: bool  # a new ingestion job was queued by this upload
+
+
+@dataclass
+class Uploads:
+    """Receives uploads and deletes documents for one tenant."""
+
+    registry: Registry
+    files: FileStore
+    pages: PageStore
+    store: ChunkStore | None  # None where a worker process owns the store
+    queue: JobQueue
+    tenant_id: str
+    max_bytes: int
+
+    def check_declared_length(self, content_length: str | None) -> None:
+        """Refuse an upload whose Content-Length is over the limit before reading any of it."""
+        if content_length and content_length.isdigit():
+            if int(content_length) > self.max_bytes + _FORM_OVERHEAD:
+                raise TooLargeError(self._too_large())
+
+    def receive(self, content_type: str, body: Iterable[bytes]) -> Outcome:
+        """Store the `file` part of a multipart body and queue it; the same file again is
+        returned as it is (re-queued if it failed and a password now comes, or failed for a
+        reason other than the file itself)."""
+        try:
+            form = FormStream(content_type, body, self.max_bytes + _FORM_OVERHEAD)
+            blocks = form.file_blocks(check_head=_check_pdf)
+            sha, size = self.files.put_stream(blocks, max_bytes=self.max_bytes)
+        except FileTooLargeError:
+            raise TooLargeError(self._too_large()) from None
+        except NotMultipartError as exc:
+            raise NotPdfError(str(exc)) from None
+        except FormError as exc:
+            raise BadFormError(str(exc)) from None
+        return self._register(form.filename or "upload.pdf", sha, size, form.password)
+
+    def remove(self, document_id: str) -> None:
+        """Delete a document: its points, page texts, file and registry row."""
+        doc = self.registry.get(document_id)
+        if doc is None or doc.tenant_id != self.tenant_id:
+            raise NotFoundError(f"no document {document_id}")
+        if doc.status == "processing":
+            raise BusyError("the document is being ingested; delete it when it is ready or failed")
+        if self.store is not None:
+            self.store.delete_document(document_id)
+        else:
+            self._send(self.queue.enqueue_purge, document_id)
+        self.pages.delete(document_id)
+        self.registry.delete(document_id)
+        self.files.delete(doc.sha256)
+
+    def _register(self, filename: str, sha: str, size: int, password: str | None) -> Outcome:
+        doc, created = self.registry.create_or_get(self.tenant_id, filename, sha, size)
+        retry = doc.status == "failed" and (
+            password is not None or (doc.error or "").startswith("ingest error")
+        )
+        if not created and not retry:
+            return Outcome(doc, queued=False)
+        self.registry.set_password(doc.id, password)
+        if retry:
+            self.registry.mark_queued(doc.id)
+        self._queue(doc.id)
+        return Outcome(self.registry.get(doc.id) or doc, queued=True)
+
+    def _queue(self, document_id: str) -> None:
+        try:
+            self.queue.enqueue(document_id)
+        except Exception as exc:
+            self.registry.mark_failed(
+                document_id,
+                f"ingest error: could not queue it ({type(exc).__name__}); upload it again",
+            )
+            raise QueueUnavailableError("the job queue is unreachable; try again shortly") from exc
+
+    def _send(self, enqueue, document_id: str) -> None:
+        try:
+            enqueue(document_id)
+        except Exception as exc:
+            raise QueueUnavailableError("the job queue is unreachable; try again shortly") from exc
+
+    def _too_large(self) -> str:
+        return f"the file is larger than FOLIO_MAX_UPLOAD_MB ({self.max_bytes // (1 << 20)} MB)"
+
+
+def _check_pdf(head: bytes) -> None:
+    if not looks_like_pdf(head):
+        raise NotPdfError(
+            "not a PDF: the file does not start like one (magic bytes); only PDFs are accepted"
+        )

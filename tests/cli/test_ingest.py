@@ -1,0 +1,66 @@
+"""`folio ingest` in a fresh process with no server: JSON lines, exit codes, no-op re-ingest."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+FOLIO = Path(sys.executable).with_name("folio")
+CONTRACT = (
+    "legal/cuad/NYLIACVARIABLEANNUITYSEPARATEACCOUNTIII_04_10_2020-EX-99.8.KK-SERVICE AGREEMENT.PDF"
+)
+KEYS = {"document_id", "filename", "sha256", "status", "pages", "chunks", "tokens", "error"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
+    # Nothing listens at FOLIO_URL, so the CLI ingests in-process into its own data dir.
+    env |= {
+        "FOLIO_DATA_DIR": str(tmp_path / "data"),
+        "FOLIO_URL": f"http://127.0.0.1:{_free_port()}",
+    }
+    return subprocess.run(
+        [str(FOLIO), "ingest", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_json_lines_and_a_failed_document_does_not_stop_the_others(tmp_path, shared_data):
+    good = shared_data / CONTRACT
+    bad = shared_data / "bad_pdfs" / "qpdf__bad1.pdf"
+    scanned = shared_data / "bad_pdfs" / "docling__ocr_test.pdf"
+    out = _run(["--json", str(bad), str(good), str(scanned)], tmp_path)
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["filename"] for r in rows] == [bad.name, good.name, scanned.name]
+    assert all(set(r) == KEYS for r in rows)
+    assert rows[0]["status"] == "failed" and rows[0]["error"].startswith("not a PDF")
+    assert rows[2]["status"] == "failed" and "no extractable text" in rows[2]["error"]
+    ready = rows[1]
+    assert ready["status"] == "ready" and ready["pages"] == 2 and ready["error"] is None
+    assert ready["chunks"] > 0 and ready["tokens"] > 1000 and len(ready["sha256"]) == 64
+
+    again = _run(["--json", str(good)], tmp_path)  # the same bytes: a no-op, same document
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == ready
+
+
+def test_table_output_names_each_file(tmp_path, shared_data):
+    out = _run([str(shared_data / CONTRACT)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "folio ingest" in out.stdout and "ready" in out.stdout
