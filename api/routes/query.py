@@ -1,0 +1,82 @@
+"""POST /query: ask the documents; the router chooses stuff or rag and says why and at what cost."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+
+from api import answer
+from api.deps import ReadPathDep
+from api.routing import RouteError
+from api.schemas import ErrorOut, QueryRequest, QueryResponse
+from core.llm import AllModelsFailed
+
+router = APIRouter(tags=["query"])
+log = logging.getLogger(__name__)
+
+# Domain errors -> HTTP status; their messages are written for the person asking.
+_STATUS: dict[type[Exception], int] = {
+    answer.DocumentNotFound: 404,
+    answer.DocumentNotReady: 409,
+    answer.NoDocuments: 409,
+    RouteError: 422,
+    answer.RetrievalUnavailable: 503,
+    AllModelsFailed: 502,
+}
+_ERRORS = {code: {"model": ErrorOut} for code in sorted(set(_STATUS.values()))}
+
+
+@router.post(
+    "/query",
+    response_model=QueryResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS | {200: {"content": {"text/event-stream": {}}}},
+)
+def query(body: QueryRequest, rp: ReadPathDep):
+    """Answer a question about the tenant's documents (default: every ready one).
+
+    The router reads whole documents into a long-context model (`stuff`) or retrieves the
+    relevant passages for a cheaper model (`rag`), from token counts stored at ingest; the
+    `route` says which, with which model, why, the estimated cost and the costed
+    alternatives it rejected. A `rag` answer that lacks the answer is re-asked stuffed
+    (`route.escalated`). Citations are quotes checked against their page. 404: unknown
+    document; 409: not ready; 422: an impossible forced mode or budget; 502: every model
+    failed. With `stream: true`, server-sent events (see QueryRequest.stream).
+    """
+    try:
+        question = answer.prepare(
+            rp, body.question, body.document_ids, body.mode, body.max_cost_usd
+        )
+        if body.stream:
+            return StreamingResponse(
+                _events(rp, question, body.debug),
+                media_type="text/event-stream",
+                headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+            )
+        return answer.execute(rp, question).to_dict(debug=body.debug)
+    except tuple(_STATUS) as exc:
+        status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
+        raise HTTPException(status, str(exc)) from exc
+
+
+def _events(rp: answer.ReadPath, question: answer.Question, debug: bool) -> Iterator[str]:
+    try:
+        for kind, value in answer.stream(rp, question):
+            if kind == "delta":
+                yield _sse("delta", {"text": value})
+            elif kind == "reset":
+                yield _sse("reset", {"reason": value})
+            else:
+                full = QueryResponse.model_validate(value.to_dict(debug=debug))
+                yield _sse("answer", full.model_dump(exclude_none=True))
+    except AllModelsFailed as exc:
+        # Headers are sent already: the failure becomes the last event.
+        yield _sse("error", {"status": 502, "detail": str(exc)})
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"

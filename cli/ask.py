@@ -1,0 +1,183 @@
+"""`folio ask "question"`: answer from the documents, showing the route, its cost and the pages.
+
+Goes through a running folio server (`--url`, or one answering at FOLIO_URL / the
+configured host and port), since the embedded store has one owner; with no server it
+answers in this process over the local data dir.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from cli.client import FolioClient, ServerError, default_url
+from core.logs import configure_cli_logging
+from core.settings import Settings
+
+Event = tuple[str, dict]  # ("delta", {"text"}) | ("reset", {"reason"}) | ("answer", body)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in plain language.")],
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", help="Document id to ask (repeat; default: all).")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="auto, stuff (read everything) or rag.")] = "auto",
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", help="Refuse routes estimated above this ($).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON response.")] = False,
+    url: Annotated[str | None, typer.Option(help="Server URL (default: a local one).")] = None,
+) -> None:
+    """Ask your documents; prints the answer, its sources, the route taken and its cost."""
+    settings = Settings()
+    configure_cli_logging(settings)
+    out, err = Console(), Console(stderr=True)
+    body = {"question": question, "document_ids": doc or None, "mode": mode}
+    if max_cost is not None:
+        body["max_cost_usd"] = max_cost
+    try:
+        events = _events(body, url, settings, err, stream=not as_json)
+        result = _show(events, out, as_json)
+    except ServerError as exc:
+        err.print(f"[red]error ({exc.status_code}):[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except httpx.HTTPError as exc:
+        err.print(f"[red]error:[/red] the server stopped answering ({type(exc).__name__})")
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+
+
+def _events(body: dict, url: str | None, settings: Settings, err: Console, stream: bool):
+    client = AskClient(url or default_url(settings))
+    if client.healthy():
+        return client.query_stream(body) if stream else iter([("answer", client.query(body))])
+    client.close()
+    if url is not None:
+        err.print(f"[red]error:[/red] no folio server answers at {url} (is `folio serve` running?)")
+        raise typer.Exit(2)
+    return _local(body, settings, err)
+
+
+class AskClient(FolioClient):
+    """FolioClient plus POST /query, plain and streamed (answers can take minutes)."""
+
+    TIMEOUT = httpx.Timeout(900.0, connect=5.0)
+
+    def query(self, body: dict) -> dict:
+        return self._json(self._http.post("/query", json=body, timeout=self.TIMEOUT))
+
+    def query_stream(self, body: dict) -> Iterator[Event]:
+        """(event, data) pairs of the server-sent events, as they arrive."""
+        request = body | {"stream": True}
+        with self._http.stream("POST", "/query", json=request, timeout=self.TIMEOUT) as response:
+            if response.status_code >= 400:
+                response.read()
+                self._json(response)  # raises ServerError with the server's detail
+            event = "message"
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: "):
+                    data = json.loads(line[6:])
+                    if event == "error":
+                        raise ServerError(data.get("status", 502), data.get("detail", ""))
+                    yield event, data
+
+
+def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
+    """No server: this process opens the data dir and answers (it is the composition root)."""
+    from api import answer
+    from api.routing import RouteError
+    from core.embeddings import build_embedder
+    from core.llm import AllModelsFailed
+    from core.pages import PageStore
+    from core.registry import open_registry
+    from core.store import ChunkStore, StoreLockedError, open_client
+
+    err.print("[dim]no folio server answers; answering in this process[/dim]")
+    try:
+        client = open_client(settings)
+    except StoreLockedError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        embedder = build_embedder(settings)
+        store = ChunkStore(client, settings.collection, embedder.dim)
+        registry = open_registry(settings)
+        rp = answer.build_read_path(
+            settings, registry, PageStore(settings.pages_dir), store, embedder
+        )
+        q = answer.prepare(
+            rp, body["question"], body["document_ids"], body["mode"], body.get("max_cost_usd")
+        )
+        for kind, value in answer.stream(rp, q):
+            if kind == "delta":
+                yield kind, {"text": value}
+            elif kind == "reset":
+                yield kind, {"reason": value}
+            else:
+                yield kind, value.to_dict()
+    except (answer.DocumentNotFound, answer.DocumentNotReady, answer.NoDocuments) as exc:
+        code = 404 if isinstance(exc, answer.DocumentNotFound) else 409
+        raise ServerError(code, str(exc)) from None
+    except RouteError as exc:
+        raise ServerError(422, str(exc)) from None
+    except AllModelsFailed as exc:
+        raise ServerError(502, str(exc)) from None
+    finally:
+        client.close()
+
+
+def _show(events: Iterator[Event], out: Console, quiet: bool) -> dict:
+    """Print deltas as they come (unless quiet), then sources, route and cost; return the body."""
+    result: dict = {}
+    for kind, data in events:
+        if quiet:
+            result = data if kind == "answer" else result
+        elif kind == "delta":
+            out.print(escape(data["text"]), end="", soft_wrap=True)
+        elif kind == "reset":
+            out.print(f"\n[yellow]({escape(data['reason'])}; asking again)[/yellow]")
+        elif kind == "answer":
+            result = data
+    if not quiet and result:
+        _summary(result, out)
+    return result
+
+
+def _summary(body: dict, out: Console) -> None:
+    out.print()
+    if body.get("citations"):
+        out.print("\n[bold]Sources[/bold]")
+        for i, c in enumerate(body["citations"], 1):
+            quote = c["quote"] if len(c["quote"]) <= 160 else c["quote"][:157] + "..."
+            out.print(f"  [{i}] {escape(c['filename'])}, page {c['page']}: “{escape(quote)}”")
+    if body.get("dropped_citations"):
+        out.print(f"  ({body['dropped_citations']} citation(s) dropped: quote not on its page)")
+    r, u = body["route"], body["usage"]
+    escalated = " [yellow](escalated)[/yellow]" if r["escalated"] else ""
+    head = f"{r['mode']} with {r['model']}{escalated}"
+    out.print(f"\n[bold]Route[/bold] {head}: {escape(r['reason'])}")
+    out.print(
+        f"  cost: estimated ${r['estimated_cost_usd']:.4f}, actual ${body['cost_usd']:.4f}"
+        f" | tokens: {u['input_tokens']:,} in ({u['cached_input_tokens']:,} cached),"
+        f" {u['output_tokens']:,} out | {body['latency_ms'] / 1000:.1f} s"
+    )
+    for alt in r["alternatives"]:
+        out.print(
+            f"  [dim]not {alt['mode']} with {alt['model']} (${alt['estimated_cost_usd']:.4f}):"
+            f" {escape(alt['rejected_because'])}[/dim]"
+        )

@@ -1,0 +1,210 @@
+"""POST /query and GET /usage through the real app: uploads ingested by the in-process worker,
+offline answers checked against CUAD, streaming, errors, and paid routes on a fake server."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from cli.service import build_app
+from core.catalog import DEFAULT_FILE, load_catalog
+from core.llm import ModelClient
+from core.settings import Settings
+from tests.api.corpus import CONTRACTS, annotation_spans, squash
+from tests.fakes.openai_server import FakeOpenAIServer, Reply, server_error
+
+UPLOAD = ("nyliac", "ivillage")
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, shared_data, embedder):
+    """The app on a fresh data dir (embedded broker, store and worker), two contracts uploaded."""
+    data = tmp_path_factory.mktemp("query") / "data"
+    settings = Settings(
+        data_dir=data,
+        _env_file=None,
+        openai_api_key=None,
+        openai_base_url=None,
+        qdrant_url=None,
+        broker_url=None,
+        models_file=None,
+    )
+    cuad = shared_data / "legal" / "cuad"
+    notes = json.loads((cuad / "cuad_shared_annotations.json").read_text())["contracts"]
+    with TestClient(build_app(settings, embedder=embedder)) as client:
+        ids = {}
+        for short in UPLOAD:
+            with open(cuad / CONTRACTS[short], "rb") as fh:
+                response = client.post(
+                    "/documents", files={"file": (CONTRACTS[short], fh, "application/pdf")}
+                )
+            assert response.status_code in (200, 202), response.text
+            ids[short] = response.json()["id"]
+        for doc_id in ids.values():
+            _wait_ready(client, doc_id)
+        client.ids = ids
+        client.notes = {short: notes[CONTRACTS[short]] for short in UPLOAD}
+        yield client
+
+
+def _wait_ready(client: TestClient, doc_id: str, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        doc = client.get(f"/documents/{doc_id}").json()
+        if doc["status"] in ("ready", "failed"):
+            assert doc["status"] == "ready", doc
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{doc_id} not ready after {timeout_s}s")
+
+
+def _ask(api, **body) -> dict:
+    response = api.post("/query", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_offline_answer_with_route_cost_and_pages(api):
+    out = _ask(api, question="Which law governs this agreement?", document_ids=[api.ids["nyliac"]])
+    assert "Massachusetts" in out["answer"] and out["found"]
+    route = out["route"]
+    assert (route["mode"], route["model"], route["escalated"]) == ("stuff", "offline-reader", False)
+    assert "no model key is configured" in route["reason"]
+    assert route["context_tokens"] > 1_000 and route["estimated_cost_usd"] == 0
+    paid = [a for a in route["alternatives"] if a["model"] in ("gpt-5.2", "gpt-4o")]
+    assert paid and all(a["estimated_cost_usd"] > 0 and a["rejected_because"] for a in paid)
+    assert out["cost_usd"] == 0 and out["usage"]["input_tokens"] > 1_000
+    assert out["latency_ms"] > 0 and out["question_id"]
+    cite = out["citations"][0]
+    assert cite["filename"] == CONTRACTS["nyliac"] and cite["document_id"] == api.ids["nyliac"]
+    # The quote holds the clause CUAD annotated (the reader may quote its heading too).
+    clauses = annotation_spans(api.notes["nyliac"]["Governing Law"])
+    assert any(squash(clause) in squash(cite["quote"]) for clause in clauses)
+    assert cite["page"] == 2  # the NYLIAC agreement's governing-law clause is on page 2
+
+
+def test_forced_rag_over_all_documents(api):
+    out = _ask(api, question="Which law governs the sponsorship agreement?", mode="rag", debug=True)
+    assert out["route"]["mode"] == "rag" and "New York" in out["answer"]
+    assert {c["document_id"] for c in out["citations"]} == {api.ids["ivillage"]}
+    retrieved = out["retrieved"]
+    assert retrieved and {r["document_id"] for r in retrieved} <= set(api.ids.values())
+    assert all(r["page_start"] <= r["page_end"] for r in retrieved)
+    assert "retrieved" not in _ask(api, question="Who are the parties?", mode="rag")
+
+
+def test_streaming_sends_deltas_then_the_full_answer(api):
+    body = {"question": "Which law governs this agreement?", "stream": True,
+            "document_ids": [api.ids["ivillage"]]}  # fmt: skip
+    with api.stream("POST", "/query", json=body) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _parse_sse("".join(response.iter_text()))
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == "answer" and kinds.count("answer") == 1 and "delta" in kinds
+    final = events[-1][1]
+    assert "".join(d["text"] for k, d in events if k == "delta") == final["answer"]
+    assert "New York" in final["answer"] and final["citations"] and final["route"]["mode"]
+
+
+def test_errors_are_clear(api, tmp_path, monkeypatch):
+    unknown = api.post("/query", json={"question": "Who?", "document_ids": ["nope"]})
+    assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
+    registry = api.app.state.read_path.registry
+    doc, _ = registry.create_or_get("default", "later.pdf", "e" * 64, 1)
+    try:
+        pending = api.post("/query", json={"question": "Who?", "document_ids": [doc.id]})
+        assert pending.status_code == 409 and "queued" in pending.json()["detail"]
+    finally:
+        registry.delete(doc.id)
+    for bad in ({"question": "   "}, {"question": "Who?", "mode": "fast"},
+                {"question": "Who?", "max_cost_usd": -1}):  # fmt: skip
+        assert api.post("/query", json=bad).status_code == 422
+    # A catalog whose windows are smaller than the contract: a forced stuff is a 422.
+    raw = yaml.safe_load(Path(DEFAULT_FILE).read_text())
+    for model in raw["models"]:
+        if model["name"] in ("gpt-5.2", "gpt-4o"):
+            model["context_window"] = 3_000 if model["name"] == "gpt-5.2" else 2_000
+            model["max_output_tokens"] = 1_000
+    small = tmp_path / "models.yaml"
+    small.write_text(yaml.safe_dump(raw))
+    monkeypatch.setattr(api.app.state.read_path, "catalog", load_catalog(small))
+    forced = api.post(
+        "/query", json={"question": "Summarise it.", "mode": "stuff",
+                        "document_ids": [api.ids["ivillage"]]},
+    )  # fmt: skip
+    assert forced.status_code == 422
+    detail = forced.json()["detail"]
+    assert "3,000-token window of gpt-5.2" in detail and "tokens" in detail
+
+
+def test_paid_route_escalates_and_counts_both_costs(api, monkeypatch):
+    rp = api.app.state.read_path
+    doc = api.ids["ivillage"]
+    with FakeOpenAIServer() as fake:
+        settings = rp.models.settings.model_copy(
+            update={"openai_base_url": fake.base_url, "openai_api_key": SecretStr("k")}
+        )
+        monkeypatch.setattr(rp, "models", ModelClient(rp.catalog, settings, rp.models.ledger))
+        monkeypatch.setattr(rp, "policy", type(rp.policy)(cheap_stuff_max_tokens=500))
+        miss = json.dumps({"answer": "Not in the passages.", "found": False, "citations": []})
+        hit = json.dumps({"answer": "New York law.", "found": True, "citations": []})
+        fake.script("gpt-4o", Reply(miss, 2_000, 10))
+        fake.script("gpt-5.2", Reply(hit, 5_500, 12, cached_tokens=5_000))
+        before = _usage_calls(api)
+        out = _ask(api, question="Which state's law applies?", document_ids=[doc])
+    route = out["route"]
+    assert route["escalated"] and (route["mode"], route["model"]) == ("stuff", "gpt-5.2")
+    assert out["models_used"] == ["gpt-4o", "gpt-5.2"] and out["answer"] == "New York law."
+    catalog = rp.catalog
+    cost = catalog.get("gpt-4o").cost(2_000, 10) + catalog.get("gpt-5.2").cost(5_500, 12, 5_000)
+    assert out["cost_usd"] == pytest.approx(cost, abs=1e-6)
+    assert route["estimated_cost_usd"] > 0
+    assert out["usage"] == {"input_tokens": 7_500, "cached_input_tokens": 5_000,
+                            "output_tokens": 22}  # fmt: skip
+    after = _usage_calls(api)
+    assert after.get("gpt-4o", 0) - before.get("gpt-4o", 0) == 1
+    assert after.get("gpt-5.2", 0) - before.get("gpt-5.2", 0) == 1
+
+
+def test_every_model_failing_is_a_502_naming_each(api, monkeypatch):
+    rp = api.app.state.read_path
+    key = "sk-test-never-shown"
+    with FakeOpenAIServer(default=server_error(500)) as fake:
+        settings = rp.models.settings.model_copy(
+            update={"openai_base_url": fake.base_url, "openai_api_key": SecretStr(key),
+                    "llm_max_retries": 0}
+        )  # fmt: skip
+        monkeypatch.setattr(rp, "models", ModelClient(rp.catalog, settings, rp.models.ledger))
+        response = api.post(
+            "/query", json={"question": "Who are the parties?", "document_ids": [api.ids["nyliac"]]}
+        )
+    assert response.status_code == 502
+    detail = response.json()["detail"]
+    assert "gpt-4o" in detail and "server_error" in detail
+    assert key not in detail
+
+
+def test_usage_totals(api):
+    totals = api.get("/usage").json()
+    offline = next(row for row in totals["by_model"] if row["model"] == "offline-reader")
+    assert offline["calls"] >= 3 and offline["cost_usd"] == 0
+    assert totals["by_day"] and totals["by_day"][0]["calls"] >= offline["calls"]
+
+
+def _usage_calls(api) -> dict[str, int]:
+    return {row["model"]: row["calls"] for row in api.get("/usage").json()["by_model"]}
+
+
+def _parse_sse(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
