@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from cli import ingest
+from cli import ask, ingest, serve, usage, worker
+from cli import eval as eval_cli
 
 app = typer.Typer(
     help="folio: ask long legal and technical PDFs, stuffed or retrieved.",
@@ -19,6 +20,11 @@ def _root() -> None:
 
 
 ingest.register(app)
+ask.register(app)
+eval_cli.register(app)
+serve.register(app)
+worker.register(app)
+usage.register(app)
 
 
 def main() -> None:
