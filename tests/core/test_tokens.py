@@ -12,8 +12,12 @@ def test_o200k_loads_with_no_network_and_no_cache(tmp_path) -> None:
         "from core.tokens import count_tokens, encoding;"
         "print(encoding().name, count_tokens('The governing law is Delaware.'))"
     )
-    env = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
