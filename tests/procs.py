@@ -8,9 +8,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import redis
 
 FOLIO = Path(sys.executable).with_name("folio")
 
@@ -89,3 +92,16 @@ def wait_healthy(url: str, process: FolioProcess, timeout_s: float = 180) -> Non
             pass
         time.sleep(0.3)
     raise AssertionError(f"server never became healthy:\n{process.tail()}")
+
+
+@contextmanager
+def clean_redis_db(url: str) -> Iterator[redis.Redis]:
+    """The real Redis database at `url`, emptied before and after (one db per test module)."""
+    client = redis.Redis.from_url(url)
+    client.ping()
+    client.flushdb()
+    try:
+        yield client
+    finally:
+        client.flushdb()
+        client.close()

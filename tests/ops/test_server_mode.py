@@ -18,12 +18,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from ingest.pdf import read_pages
 from tests.api.uploading import SMALL_PDFS, multipart, wait_for
-from tests.procs import FolioProcess, folio_env, free_port, wait_healthy
+from tests.procs import FolioProcess, clean_redis_db, folio_env, free_port, wait_healthy
 
 # Redis's default user has no password, so it accepts any: the URL carries one to be hidden.
 BROKER_PASSWORD = "brokerPw-" + uuid.uuid4().hex[:12]
@@ -35,12 +34,8 @@ ENCRYPTED = ("bad_pdfs/samplefiles__libreoffice-writer-password.pdf", "openpassw
 
 @pytest.fixture
 def redis_db():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with clean_redis_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.settings import Settings
 from core.store import ChunkStore, open_client, point_id
 from tests.api.uploading import LONG_PDF, SMALL_PDFS, expected_counts, multipart, wait_for
-from tests.procs import FOLIO, FolioProcess, folio_env, free_port
+from tests.procs import FOLIO, FolioProcess, clean_redis_db, folio_env, free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 STALE_S = 10
@@ -24,12 +23,8 @@ STALE_S = 10
 
 @pytest.fixture
 def redis_db():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+    with clean_redis_db(REDIS_URL) as client:
+        yield client
 
 
 @pytest.fixture
