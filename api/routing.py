@@ -177,7 +177,7 @@ def plan(
         if n == 1
         else f"the {n} documents ({doc_tokens:,} tokens together)"
     )
-    verb = "fits" if n == 1 else "fit"
+    verb, needs = ("fits", "needs") if n == 1 else ("fit", "need")
 
     if policy.mode == "stuff":
         chosen = stuff_cheap if small else stuff_long
@@ -186,7 +186,7 @@ def plan(
         if not chosen.fits:
             limit = shape_long if offline else stuff_long.model
             raise RouteError(
-                f"cannot stuff: {subject} need {stuff_long.needed:,} tokens with the prompt and"
+                f"cannot stuff: {subject} {needs} {stuff_long.needed:,} tokens with the prompt and"
                 f" a {policy.output_reserve:,}-token answer reserve, over the"
                 f" {limit.context_window:,}-token window of {limit.name}; ask with mode 'rag'"
             )
