@@ -34,7 +34,7 @@ from core.pages import PageStore
 from core.registry import open_registry
 from core.settings import Settings
 from core.store import ChunkStore, SerializedClient, open_client
-from ingest.pipeline import Ingestor
+from ingest.pipeline import Ingestor, build_ingestor
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +107,8 @@ def build_resources(
         checks["store"] = store.ping
     ingestor = None
     if in_process_worker:
-        ingestor = Ingestor(
-            registry=registry,
-            store=store,
-            embedder=embedder,
-            files=files,
-            pages=pages,
-            chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap,
+        ingestor = build_ingestor(
+            settings, embedder=embedder, registry=registry, store=store, files=files, pages=pages
         )
     queue, queue_checks = jobs(settings, ingestor, stack)
     res = Resources(

@@ -181,11 +181,19 @@ class _Reporter:
                 self.callback(doc)
 
 
-def build_ingestor(settings, client=None, embedder: Embedder | None = None) -> Ingestor:
+def build_ingestor(
+    settings,
+    *,
+    embedder: Embedder | None = None,
+    registry: Registry | None = None,
+    store: ChunkStore | None = None,
+    files: FileStore | None = None,
+    pages: PageStore | None = None,
+) -> Ingestor:
     """Build the ingestion clients from settings (for composition roots only).
 
-    Pass `client` to share an already-open Qdrant client (the embedded store has one
-    owner) and `embedder` to share a loaded model.
+    Pass any part the process already holds to share it: a loaded `embedder`, or the API's
+    own registry, file and page stores and store (the embedded store has one owner).
     """
     from core.embeddings import build_embedder
     from core.store import open_client
@@ -193,11 +201,11 @@ def build_ingestor(settings, client=None, embedder: Embedder | None = None) -> I
     settings.ensure_dirs()
     embedder = embedder or build_embedder(settings)
     return Ingestor(
-        registry=open_registry(settings),
-        store=ChunkStore(client or open_client(settings), settings.collection, embedder.dim),
+        registry=registry or open_registry(settings),
+        store=store or ChunkStore(open_client(settings), settings.collection, embedder.dim),
         embedder=embedder,
-        files=FileStore(settings.files_dir),
-        pages=PageStore(settings.pages_dir),
+        files=files or FileStore(settings.files_dir),
+        pages=pages or PageStore(settings.pages_dir),
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
     )
