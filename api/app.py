@@ -19,10 +19,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
+from api import errors
 from api.answer import build_read_path
+from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
 from api.metrics import Metrics
 from api.request_ids import RequestIdMiddleware
@@ -65,6 +68,13 @@ def create_app(
     app.state.jobs = jobs
     # One registry of series per app: tests build many apps in one process.
     app.state.metrics = Metrics()
+    app.add_exception_handler(RequestValidationError, errors.validation_error)
+    # Uploads stream to disk under FOLIO_MAX_UPLOAD_MB; every other body is capped here.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=app.state.settings.max_request_kb * 1024,
+        exempt=("/documents",),
+    )
     app.add_middleware(RequestIdMiddleware)
     for router in ROUTERS:
         app.include_router(router)

@@ -84,6 +84,20 @@ class ErrorOut(BaseModel):
     detail: str
 
 
+class FieldErrorOut(BaseModel):
+    """One invalid field of a request (FastAPI's ValidationError, without the input)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidOut(BaseModel):
+    """A 422: a list of invalid fields, or one message about the request as a whole."""
+
+    detail: list[FieldErrorOut] | str
+
+
 # --- questions (POST /query, GET /usage) ------------------------------------------------
 
 
@@ -99,7 +113,11 @@ class QueryRequest(BaseModel):
         description="auto: the router decides; stuff: read the whole documents; rag: retrieve.",
     )
     max_cost_usd: float | None = Field(
-        default=None, ge=0, description="Refuse routes estimated to cost more than this."
+        default=None,
+        ge=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="Refuse routes estimated to cost more than this.",
     )
     stream: bool = Field(
         default=False,

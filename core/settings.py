@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=16, ge=1)
     embedding_base_url: str | None = None  # for the "openai" embedding provider
     embedding_api_key: SecretStr | None = None
+    # Per-document limits: a document over one fails alone, with a reason naming it.
+    max_pages: int = Field(default=5000, ge=1)
+    max_decoded_mb: int = Field(default=512, ge=1)  # content streams, whole document
+    max_page_decoded_mb: int = Field(default=32, ge=1)  # content streams, one page
+    max_document_tokens: int = Field(default=1_500_000, ge=1)
+    max_ingest_s: int = Field(default=1800, ge=1)  # wall time, parse to last vector
+    max_parse_memory_mb: int = Field(default=2048, ge=64)  # address space of the parser
 
     # Queue
     broker_url: str | None = None  # unset: embedded SQLite broker under DATA_DIR
@@ -51,6 +58,7 @@ class Settings(BaseSettings):
     url: str | None = None  # where the CLI finds a running server; unset: host:port
     host: str = "127.0.0.1"
     port: int = 8000
+    max_request_kb: int = Field(default=1024, ge=1)  # JSON bodies; uploads: max_upload_mb
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -7,16 +7,21 @@ from typing import Annotated
 
 import anyio.from_thread
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from api.deps import RegistryDep, SettingsDep, UploadsDep
-from api.schemas import DocumentOut, DocumentPage, ErrorOut, Status
+from api.schemas import DocumentOut, DocumentPage, ErrorOut, InvalidOut, Status
 from api.uploads import UploadError
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
-_ERRORS = {code: {"model": ErrorOut} for code in (404, 409, 413, 415, 422, 503)}
+_ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 409, 413, 415, 503)} | {
+    422: {"model": InvalidOut}
+}
+# Past this, SQL OFFSET overflows; no tenant has a billion documents.
+MAX_OFFSET = 1_000_000_000
 # The body is parsed as a stream by api.uploads, so FastAPI is told its shape here.
 _UPLOAD_FORM = {
     "requestBody": {
@@ -54,7 +59,8 @@ async def upload_document(
 
     Answers 202 with the queued document; 200 with the existing document when the same
     file was uploaded before; 413 over FOLIO_MAX_UPLOAD_MB (stops reading there); 415
-    when the file is not a PDF. Poll `GET /documents/{id}` for progress.
+    when the file is not a PDF; 400 when the body ends early. Poll `GET /documents/{id}`
+    for progress.
     """
     try:
         uploads.check_declared_length(request.headers.get("content-length"))
@@ -64,7 +70,7 @@ async def upload_document(
     except UploadError as exc:
         raise HTTPException(exc.status_code, str(exc)) from None
     except ClientDisconnect:  # the client went away mid-upload: nothing was kept
-        return Response(status_code=400)
+        return JSONResponse({"detail": "the upload ended early; nothing was kept"}, 400)
     if not outcome.queued:
         response.status_code = 200
     return DocumentOut.of(outcome.document)
@@ -75,7 +81,7 @@ def list_documents(
     registry: RegistryDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     status: Status | None = None,
 ) -> DocumentPage:
     """List documents, newest first, a page at a time; optionally only those in `status`."""

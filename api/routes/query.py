@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from api import answer
 from api.deps import ReadPathDep
 from api.routing import RouteError
-from api.schemas import ErrorOut, QueryRequest, QueryResponse
+from api.schemas import ErrorOut, InvalidOut, QueryRequest, QueryResponse
 from core.llm import AllModelsFailed
 
 router = APIRouter(tags=["query"])
@@ -27,7 +27,9 @@ _STATUS: dict[type[Exception], int] = {
     answer.RetrievalUnavailable: 503,
     AllModelsFailed: 502,
 }
-_ERRORS = {code: {"model": ErrorOut} for code in sorted(set(_STATUS.values()))}
+_ERRORS = {code: {"model": ErrorOut} for code in sorted({*_STATUS.values(), 400, 413})} | {
+    422: {"model": InvalidOut}
+}
 
 
 @router.post(
