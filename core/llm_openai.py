@@ -1,7 +1,10 @@
 """The OpenAI-compatible chat provider: OpenAI, gateways (EvoLink), vLLM, llama-server.
 
 Retries are ModelClient's (so each attempt is recorded): the SDK's own are turned off.
-Every SDK error is mapped to a ProviderError with one of the outcomes in llm_types.
+Every SDK error is mapped to a ProviderError with one of the outcomes in llm_types. Its
+detail names the status and a short reason; an upstream's own text is passed on only
+where it is useful (a 4xx), and then through core.logs' Redactor, since a server may echo
+the request's headers, key included. A 5xx body is never passed on.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import openai
 from openai import OpenAI
 
 from core.llm_types import ChatRequest, ChatResult, ProviderError, Usage
+from core.logs import Redactor
 
 _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|context window|context size|exceed_context"
@@ -32,6 +36,7 @@ class OpenAIChat:
         self._client = OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0
         )
+        self._redact = Redactor([api_key] if api_key else [])
 
     def complete(self, request: ChatRequest) -> ChatResult:
         """One non-streaming request; raises ProviderError."""
@@ -41,7 +46,7 @@ class OpenAIChat:
         try:
             response = self._client.chat.completions.create(**kwargs)
         except Exception as exc:  # noqa: BLE001 - classified or re-raised below
-            raise classify(exc) from exc
+            raise classify(exc, self._redact) from exc
         usage = parse_usage(getattr(response, "usage", None))
         if not response.choices or response.choices[0].message is None:
             raise ProviderError("bad_response", "the response has no choices", usage=usage)
@@ -60,7 +65,7 @@ class OpenAIChat:
         try:
             events = self._client.chat.completions.create(**kwargs)
         except Exception as exc:  # noqa: BLE001
-            raise classify(exc) from exc
+            raise classify(exc, self._redact) from exc
         try:
             for chunk in events:
                 if getattr(chunk, "usage", None):
@@ -69,7 +74,7 @@ class OpenAIChat:
                     if choice.delta is not None and choice.delta.content:
                         yield choice.delta.content
         except (openai.OpenAIError, ValueError) as exc:
-            raise classify(exc) from exc
+            raise classify(exc, self._redact) from exc
         finally:
             events.close()
 
@@ -100,36 +105,39 @@ def parse_usage(usage: object) -> Usage | None:
     )
 
 
-def classify(exc: BaseException) -> ProviderError:
-    """Map an SDK exception to a ProviderError; unknown exceptions (bugs) are re-raised."""
+def classify(exc: BaseException, redact: Redactor | None = None) -> ProviderError:
+    """Map an SDK exception to a ProviderError; unknown exceptions (bugs) are re-raised.
+    Any upstream text kept in the detail goes through `redact` (credential shapes at least)."""
+    redact = redact or Redactor()
     if isinstance(exc, openai.APITimeoutError):
         return ProviderError("timeout", "no response within the timeout")
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
-        return ProviderError("connection", _short(cause or exc))
+        return ProviderError("connection", redact(_short(cause or exc)))
     if isinstance(exc, openai.APIStatusError):
-        return _from_status(exc)
+        return _from_status(exc, redact)
     if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError | ValueError):
-        return ProviderError("bad_response", f"malformed response ({_short(exc)})")
+        return ProviderError("bad_response", f"malformed response ({redact(_short(exc))})")
     raise exc
 
 
-def _from_status(exc: openai.APIStatusError) -> ProviderError:
+def _from_status(exc: openai.APIStatusError, redact: Redactor) -> ProviderError:
     status, code = exc.status_code, getattr(exc, "code", None)
-    message = _message(exc)
+    message = redact(_message(exc))
     retry_after = _retry_after(exc.response)
     if status == 429:
         if code == "insufficient_quota":
             return ProviderError("rate_limited", "HTTP 429: quota exhausted", retryable=False)
         wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
-        return ProviderError("rate_limited", f"HTTP 429: {message}{wait}", retry_after)
+        return ProviderError("rate_limited", f"HTTP 429: rate limited{wait}", retry_after)
     if status in (401, 403):
         # The server's message may echo part of the key: never pass it on.
         return ProviderError("auth", f"HTTP {status}: the endpoint rejected the API key")
     if status == 408:
         return ProviderError("timeout", "HTTP 408: request timeout", retry_after)
     if status >= 500 or status == 409:
-        return ProviderError("server_error", f"HTTP {status}: {message}", retry_after)
+        # A failing server's body is the likeliest to hold a dump of the request.
+        return ProviderError("server_error", f"HTTP {status}: the server failed", retry_after)
     if code == "context_length_exceeded" or _CONTEXT.search(f"{message} {exc.body}"):
         return ProviderError("context_length", f"HTTP {status}: {message}")
     return ProviderError("bad_response", f"HTTP {status}: {message}")

@@ -66,24 +66,57 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class RedactingFilter(logging.Filter):
-    """Masks the given secret values in a record's message, traceback and extra fields."""
+# Credentials by their shape, whoever's they are: an upstream server echoing our headers
+# (or its own) must not put them in a log line or a response.
+_CREDENTIAL = re.compile(
+    r"(?i)\b(?P<scheme>bearer)(?P<sep>\s+)[A-Za-z0-9._~+/=-]{8,}"
+    r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
+    r"|(?P<field>(?:authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token"
+    r"|password|secret)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)[^\s\"',;}]{4,}"
+)
 
-    _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
+def _mask_credential(match: re.Match) -> str:
+    if match.group("scheme"):
+        return f"{match.group('scheme')}{match.group('sep')}{MASK}"
+    if match.group("field"):
+        return f"{match.group('field')}{MASK}"
+    return MASK
+
+
+class Redactor:
+    """Masks the given secret values, and anything shaped like a credential (bearer tokens,
+    `sk-…` keys, `api_key=…`), in a piece of text. The one redaction used by the logs
+    (RedactingFilter) and by model errors that reach a response (core.llm_openai)."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len)
         # Longest first, so a secret that contains another is masked whole.
         alternatives = "|".join(re.escape(s) for s in reversed(values))
         self._pattern = re.compile(alternatives) if values else None
 
-    def redact(self, text: str) -> str:
-        return self._pattern.sub(MASK, text) if self._pattern else text
+    def __call__(self, text: str) -> str:
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        return _CREDENTIAL.sub(_mask_credential, text)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with `secrets` and credential-shaped strings masked (see Redactor)."""
+    return Redactor(secrets)(text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks the given secret values, and credential-shaped strings, in a record's
+    message, traceback and extra fields."""
+
+    _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.redact = Redactor(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._pattern is None:
-            return True
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format string: mask what is there
@@ -101,8 +134,9 @@ class RedactingFilter(logging.Filter):
             if key in self._STANDARD or value is None or isinstance(value, int | float):
                 continue
             text = value if isinstance(value, str) else json.dumps(value, default=str)
-            if self._pattern.search(text):
-                setattr(record, key, self.redact(text))
+            masked = self.redact(text)
+            if masked != text:
+                setattr(record, key, masked)
         return True
 
 

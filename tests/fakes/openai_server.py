@@ -62,7 +62,16 @@ class Hang:
     seconds: float = 30.0
 
 
-Step = Reply | Fault | Hang
+@dataclass
+class EchoHeaders:
+    """An HTTP error whose body echoes the request's headers, Authorization included, as
+    a careless or hostile upstream might: in the error message, or as raw text."""
+
+    status: int = 500
+    raw: bool = False  # True: a plain-text body rather than OpenAI's JSON error
+
+
+Step = Reply | Fault | Hang | EchoHeaders
 
 
 def _error(message: str, type_: str, code: str | None, param: str | None = None) -> dict:
@@ -247,6 +256,10 @@ class _Handler(BaseHTTPRequestHandler):
             if self.fake._stopping.wait(step.seconds):
                 return
             step = Reply("too late")
+        if isinstance(step, EchoHeaders):
+            echoed = f"request failed; headers were {dict(self.headers.items())}"
+            body = echoed if step.raw else _error(echoed, "server_error", None)
+            step = Fault(step.status, body)
         if isinstance(step, Fault):
             if isinstance(step.body, str):
                 self._send_raw(step.status, step.body.encode(), step.headers)
