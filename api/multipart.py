@@ -6,10 +6,8 @@ caller can stop reading at a size limit or after looking at the first kilobyte.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import PurePosixPath
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -18,6 +16,7 @@ from core.files import FileTooLargeError
 
 HEAD_BYTES = 1024
 _MAX_FIELD = 1024
+_MAX_FILENAME = 4096
 
 
 class FormError(ValueError):
@@ -104,7 +103,8 @@ class FormStream:
         name = options.get(b"name", b"").decode("utf-8", "replace")
         if name == "file" and not self._file_seen:
             self._target, self._file_seen = "file", True
-            self.filename = _clean_filename(options.get(b"filename", b""))
+            # As sent (bounded): api.uploads.safe_filename decides what is kept.
+            self.filename = options.get(b"filename", b"")[:_MAX_FILENAME].decode("utf-8", "replace")
         elif name == "password":
             self._target = "password"
 
@@ -122,8 +122,3 @@ class FormStream:
         elif self._target == "password":
             self.password = self._field.decode("utf-8", "replace") or None
         self._target = None
-
-
-def _clean_filename(raw: bytes) -> str:
-    name = PurePosixPath(raw.decode("utf-8", "replace").replace("\\", "/")).name
-    return re.sub(r"[\x00-\x1f\x7f]", "", name).strip()[:255] or "upload.pdf"

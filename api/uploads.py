@@ -9,6 +9,7 @@ limit or as soon as the first kilobyte shows the file is not a PDF.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,11 @@ from ingest.pdf import looks_like_pdf
 log = logging.getLogger(__name__)
 
 _FORM_OVERHEAD = 64 * 1024  # multipart headers and small fields around the file
+DEFAULT_FILENAME = "upload.pdf"
+_MAX_NAME_CHARS = 255
+# Control (Cc), format (Cf: bidi overrides such as U+202E, zero-width characters),
+# surrogate, private-use and unassigned code points, and line/paragraph separators.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 class UploadError(Exception):
@@ -105,7 +111,7 @@ class Uploads:
             raise NotPdfError(str(exc)) from None
         except FormError as exc:
             raise BadFormError(str(exc)) from None
-        return self._register(form.filename or "upload.pdf", sha, size, form.password)
+        return self._register(safe_filename(form.filename), sha, size, form.password)
 
     def remove(self, document_id: str) -> None:
         """Delete a document: its points, page texts, file and registry row."""
@@ -153,6 +159,21 @@ class Uploads:
 
     def _too_large(self) -> str:
         return f"the file is larger than FOLIO_MAX_UPLOAD_MB ({self.max_bytes // (1 << 20)} MB)"
+
+
+def safe_filename(raw: str | None) -> str:
+    """The name to store and show for an uploaded file: its last path part only, without
+    control or bidi-override characters, leading dots or surrounding spaces, at most 255
+    characters (the extension kept); `upload.pdf` when nothing is left."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = name.strip().lstrip(". ").rstrip()
+    if len(name) > _MAX_NAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        ext = dot + ext if stem and len(ext) <= 16 else ""
+        name = name[: _MAX_NAME_CHARS - len(ext)] + ext
+    return name or DEFAULT_FILENAME
 
 
 def _check_pdf(head: bytes) -> None:
