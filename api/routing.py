@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from api.route_learned import learned_pick
 from core.catalog import Catalog, ModelSpec
+from core.route_model import PREFERENCES, LearnedRouter
 from core.tokens import count_tokens
 
 MODES = ("auto", "stuff", "rag")
@@ -49,6 +51,7 @@ class Policy:
     cheap_stuff_max_usd: float = 0.05  # ... and this estimated cost
     many_documents: int = 4  # this many documents make any question global
     available: frozenset[str] | None = None  # usable model names; None: all of them
+    prefer: str = "balanced"  # cost | balanced | quality: how the learned router trades
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class RoutePlan:
     alternatives: tuple[Alternative, ...] = ()
     escalation: Escalation | None = None
     retrieval_budget: int = 0
+    p_rag_ok: float | None = None  # the learned router's estimate, when it decided
 
 
 class RouteError(ValueError):
@@ -118,10 +122,17 @@ def plan(
     documents: Sequence[SizedDocument],
     catalog: Catalog,
     policy: Policy,
+    router: LearnedRouter | None = None,
 ) -> RoutePlan:
-    """Choose stuff or rag, and the model, for a question over documents; explain and cost it."""
+    """Choose stuff or rag, and the model, for a question over documents; explain and cost it.
+
+    With a `router` (the learned estimate, loaded by the composition root like the
+    catalog), auto mode weighs each affordable way to stuff against retrieval by
+    p(rag ok) and `policy.prefer`; without one, the size and scope rules decide."""
     if policy.mode not in MODES:
         raise RouteError(f"mode must be one of {', '.join(MODES)}, not {policy.mode!r}")
+    if policy.prefer not in PREFERENCES:
+        raise RouteError(f"prefer must be one of {', '.join(PREFERENCES)}, not {policy.prefer!r}")
     if not documents:
         raise RouteError("there are no documents to ask: upload one and wait until it is ready")
     q_tokens = count_tokens(question)
@@ -178,8 +189,28 @@ def plan(
         else f"the {n} documents ({doc_tokens:,} tokens together)"
     )
     verb, needs = ("fits", "needs") if n == 1 else ("fit", "need")
+    pick = None
+    # A document no bigger than the retrieval budget is read whole either way, and a
+    # question about the whole text (or many documents) is stuffed: LaRA, which the
+    # router learned from, asks no such questions. Otherwise the learned router weighs
+    # stuffing the long-context model against retrieval (the pair it was trained on).
+    whole_anyway = small and doc_tokens <= policy.retrieval_budget
+    learned = router is not None and policy.mode == "auto" and scope == "local"
+    if learned and router is not None and not rag.missing and not whole_anyway:
 
-    if policy.mode == "stuff":
+        def priced(opt: _Option, shape: ModelSpec | None) -> tuple[_Option, float, float]:
+            spec = shape if offline and shape else opt.model
+            return opt, spec.cost(opt.input_tokens, policy.expected_output_tokens), spec.price.input
+
+        affordable = budget is None or stuff_long.cost <= budget
+        usable = stuff_long.fits and not stuff_long.missing and affordable
+        stuffs = [priced(stuff_long, shape_long)] if usable else []
+        args = (question, q_tokens, doc_tokens, n, stuffs, priced(rag, shape_cheap))
+        pick = learned_pick(router, policy.prefer, *args)
+
+    if pick is not None:
+        chosen, reason = pick.chosen, pick.reason  # type: ignore[assignment]
+    elif policy.mode == "stuff":
         chosen = stuff_cheap if small else stuff_long
         if chosen.missing:
             raise RouteError(f"cannot stuff: {chosen.missing}")
@@ -236,13 +267,17 @@ def plan(
         if (opt.mode, opt.model.name) in seen:
             continue
         seen.add((opt.mode, opt.model.name))
-        why = _rejection(opt, chosen, policy, scope, offline, shape_long if offline else None)
+        why = (pick.rejected.get((opt.mode, opt.model.name)) if pick else None) or _rejection(
+            opt, chosen, policy, scope, offline, shape_long if offline else None
+        )
         alternatives.append(Alternative(opt.mode, opt.model.name, round(opt.cost, 6), why))
     if offline:
         alternatives += _paid_alternatives(catalog, stuff_input, rag_input, policy)
 
     escalation = None
-    if chosen.mode == "rag" and policy.mode == "auto" and stuff_long.fits:
+    # Self-Route stays behind the learned choice, where the preference asks for it.
+    escalate = pick is None or router is None or router.preference(policy.prefer).escalate
+    if chosen.mode == "rag" and policy.mode == "auto" and stuff_long.fits and escalate:
         total = chosen.cost + stuff_long.cost
         if budget is None or total <= budget:
             escalation = Escalation(
@@ -262,6 +297,7 @@ def plan(
         alternatives=tuple(alternatives),
         escalation=escalation,
         retrieval_budget=policy.retrieval_budget if chosen.mode == "rag" else 0,
+        p_rag_ok=round(pick.p_rag_ok, 4) if pick else None,
     )
 
 

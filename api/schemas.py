@@ -125,6 +125,11 @@ class QueryRequest(BaseModel):
         " replaces it, and a final `answer` event holding the full response.",
     )
     debug: bool = Field(default=False, description="Add the retrieved chunks in rank order.")
+    prefer: Literal["cost", "balanced", "quality"] | None = Field(
+        default=None,
+        description="How the learned router trades cost for accuracy in auto mode; default:"
+        " the service's FOLIO_ROUTE_PREFER (balanced).",
+    )
 
     @field_validator("question")
     @classmethod

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.client import FolioClient, ServerError, default_url
+from cli.local import local_read_path
 from core.logs import configure_cli_logging
 from core.settings import Settings
 
@@ -37,6 +38,9 @@ def ask(
     max_cost: Annotated[
         float | None, typer.Option("--max-cost", help="Refuse routes estimated above this ($).")
     ] = None,
+    prefer: Annotated[
+        str | None, typer.Option(help="cost, balanced or quality (the learned router, auto).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON response.")] = False,
     url: Annotated[str | None, typer.Option(help="Server URL (default: a local one).")] = None,
 ) -> None:
@@ -47,6 +51,8 @@ def ask(
     body = {"question": question, "document_ids": doc or None, "mode": mode}
     if max_cost is not None:
         body["max_cost_usd"] = max_cost
+    if prefer is not None:
+        body["prefer"] = prefer
     try:
         events = _events(body, url, settings, err, stream=not as_json)
         result = _show(events, out, as_json)
@@ -100,28 +106,15 @@ class AskClient(FolioClient):
 def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
     """No server: this process opens the data dir and answers (it is the composition root)."""
     from api import answer
-    from api.routing import RouteError
-    from core.embeddings import build_embedder
-    from core.llm import AllModelsFailed
-    from core.pages import PageStore
-    from core.registry import open_registry
-    from core.store import ChunkStore, StoreLockedError, open_client
 
-    err.print("[dim]no folio server answers; answering in this process[/dim]")
-    try:
-        client = open_client(settings)
-    except StoreLockedError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    try:
-        embedder = build_embedder(settings)
-        store = ChunkStore(client, settings.collection, embedder.dim)
-        registry = open_registry(settings)
-        rp = answer.build_read_path(
-            settings, registry, PageStore(settings.pages_dir), store, embedder
-        )
+    with local_read_path(settings, err) as rp:
         q = answer.prepare(
-            rp, body["question"], body["document_ids"], body["mode"], body.get("max_cost_usd")
+            rp,
+            body["question"],
+            body["document_ids"],
+            body["mode"],
+            body.get("max_cost_usd"),
+            body.get("prefer"),
         )
         for kind, value in answer.stream(rp, q):
             if kind == "delta":
@@ -130,15 +123,6 @@ def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
                 yield kind, {"reason": value}
             else:
                 yield kind, value.to_dict()
-    except (answer.DocumentNotFound, answer.DocumentNotReady, answer.NoDocuments) as exc:
-        code = 404 if isinstance(exc, answer.DocumentNotFound) else 409
-        raise ServerError(code, str(exc)) from None
-    except RouteError as exc:
-        raise ServerError(422, str(exc)) from None
-    except AllModelsFailed as exc:
-        raise ServerError(502, str(exc)) from None
-    finally:
-        client.close()
 
 
 def _show(events: Iterator[Event], out: Console, quiet: bool) -> dict:

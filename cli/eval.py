@@ -10,13 +10,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.eval_retrieval import retrieval_command
+from cli.eval_router import router_command
 from eval.haystack import default_haystack_dir, parse_length
 from eval.needles import CLASSIC_ANSWER, CLASSIC_NEEDLE, CLASSIC_QUESTION
 from eval.session import EvalOptions, EvalSession, default_out
 from eval.suites import SUITES, Grid
 from eval.summary import by_mode
 
-eval_app = typer.Typer(help="Evaluate the service end to end: needles in haystacks.")
+eval_app = typer.Typer(
+    help="Evaluate the service end to end: needles in haystacks, retrieval benchmarks."
+)
+
+
+eval_app.command("router")(router_command)
+eval_app.command("retrieval")(retrieval_command)
 
 
 def register(app: typer.Typer) -> None:

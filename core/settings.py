@@ -7,6 +7,7 @@ the CLI command, the eval session) and pass it down; nothing here runs at import
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,8 +28,10 @@ class Settings(BaseSettings):
     registry_url: str | None = None
 
     # Ingest
-    chunk_tokens: int = Field(default=256, ge=32)
-    chunk_overlap: int = Field(default=32, ge=0)
+    # Small chunks rank the right clause first more often (docs/EVAL.md, ContractNLI)
+    chunk_tokens: int = Field(default=128, ge=32)
+    chunk_overlap: int = Field(default=16, ge=0)
+    index_titles: bool = True  # file names join each chunk's BM25 terms (corpus-wide search)
     max_upload_mb: int = Field(default=100, ge=1)
     embedding_provider: str = "local"  # see core.embeddings.EMBEDDERS
     embedding_model: str = "all-MiniLM-L6-v2"
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     max_ingest_s: int = Field(default=1800, ge=1)  # wall time, parse to last vector
     max_parse_memory_mb: int = Field(default=2048, ge=64)  # address space of the parser
 
+    # Search (the ranking /search and the rag path share; docs/EVAL.md measures each)
+    search_fusion: Literal["dbsf", "rrf"] = "dbsf"
+    search_clean_query: bool = True  # drop "Does the agreement state that ..." framing
+
     # Queue
     broker_url: str | None = None  # unset: embedded SQLite broker under DATA_DIR
     stale_processing_s: int = 600
@@ -53,6 +60,10 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
+    # The learned router (docs/ROUTING.md): its weights file, and the default preference.
+    route_model_file: Path | None = None  # unset: the packaged core/route_model.json
+    route_prefer: Literal["cost", "balanced", "quality"] = "balanced"
+    route_learned: bool = True  # false: the size and scope rules alone decide
 
     # Server
     url: str | None = None  # where the CLI finds a running server; unset: host:port

@@ -6,30 +6,19 @@ import json
 import logging
 from collections.abc import Iterator
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api import answer
 from api.deps import ReadPathDep
-from api.routing import RouteError
-from api.schemas import ErrorOut, InvalidOut, QueryRequest, QueryResponse
+from api.errors import DOMAIN_ERRORS, STATUS, http_error, responses
+from api.schemas import InvalidOut, QueryRequest, QueryResponse
 from core.llm import AllModelsFailed
 
 router = APIRouter(tags=["query"])
 log = logging.getLogger(__name__)
 
-# Domain errors -> HTTP status; their messages are written for the person asking.
-_STATUS: dict[type[Exception], int] = {
-    answer.DocumentNotFound: 404,
-    answer.DocumentNotReady: 409,
-    answer.NoDocuments: 409,
-    RouteError: 422,
-    answer.RetrievalUnavailable: 503,
-    AllModelsFailed: 502,
-}
-_ERRORS = {code: {"model": ErrorOut} for code in sorted({*_STATUS.values(), 400, 413})} | {
-    422: {"model": InvalidOut}
-}
+_ERRORS = responses(*STATUS.values(), 400, 413) | {422: {"model": InvalidOut}}
 
 
 @router.post(
@@ -51,7 +40,7 @@ def query(body: QueryRequest, rp: ReadPathDep):
     """
     try:
         question = answer.prepare(
-            rp, body.question, body.document_ids, body.mode, body.max_cost_usd
+            rp, body.question, body.document_ids, body.mode, body.max_cost_usd, body.prefer
         )
         if body.stream:
             return StreamingResponse(
@@ -60,9 +49,8 @@ def query(body: QueryRequest, rp: ReadPathDep):
                 headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
             )
         return answer.execute(rp, question).to_dict(debug=body.debug)
-    except tuple(_STATUS) as exc:
-        status = next(code for kind, code in _STATUS.items() if isinstance(exc, kind))
-        raise HTTPException(status, str(exc)) from exc
+    except DOMAIN_ERRORS as exc:
+        raise http_error(exc) from exc
 
 
 def _events(rp: answer.ReadPath, question: answer.Question, debug: bool) -> Iterator[str]:

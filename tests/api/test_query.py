@@ -153,6 +153,9 @@ def test_paid_route_escalates_and_counts_both_costs(api, monkeypatch):
         )
         monkeypatch.setattr(rp, "models", ModelClient(rp.catalog, settings, rp.models.ledger))
         monkeypatch.setattr(rp, "policy", type(rp.policy)(cheap_stuff_max_tokens=500))
+        # The escalation mechanics under test are the rules' plan (rag, then stuff): the
+        # learned router's shipped preferences do not escalate (see docs/ROUTING.md).
+        monkeypatch.setattr(rp, "router", None)
         miss = json.dumps({"answer": "Not in the passages.", "found": False, "citations": []})
         hit = json.dumps({"answer": "New York law.", "found": True, "citations": []})
         fake.script("gpt-4o", Reply(miss, 2_000, 10))

@@ -1,0 +1,237 @@
+"""The learned routing estimate: p(rag answers as well as stuff), from what is known before
+spending anything, and the expected-cost choice made with it.
+
+A `RouteModel` is a logistic regression over `features()`: the document size, the
+question's type and wording (regex flags and its static MiniLM vector, see
+core/question_vectors.py) and the pair of models (their list prices). Its weights are a
+small versioned JSON file (core/route_model.json, written by `folio eval router
+--train`), loaded by the composition root and passed to `routing.plan()` as a
+`LearnedRouter`. The choice: retrieve when the expected loss of answering worse,
+(1 - p) x the dollar value the preference puts on a right answer, is no more than what
+stuffing would cost over retrieval.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.question_vectors import QuestionVectors
+
+DEFAULT_FILE = Path(__file__).with_name("route_model.json")
+PREFERENCES = ("cost", "balanced", "quality")
+
+# The question's first word(s) say what kind of answer it wants.
+_QTYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("how_many", r"^\W*(how\s+(many|much)|what\s+(percentage|amount|number|total))"),
+        ("why", r"^\W*why\b"),
+        ("how", r"^\W*how\b"),
+        ("who", r"^\W*(who|whom|whose)\b"),
+        ("when", r"^\W*(when|what\s+(year|date|time))\b"),
+        ("where", r"^\W*where\b"),
+        ("which", r"^\W*which\b"),
+        ("what", r"^\W*what\b"),
+        ("yes_no", r"^\W*(is|are|was|were|do|does|did|can|could|has|have|had|will|would)\b"),
+        ("instruction", r"^\W*(describe|explain|summari[sz]e|list|compare|discuss|identify)\b"),
+    )
+)
+_FLAGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("compare", r"\b(compar\w*|contrast\w*|differ\w*|versus|vs\.?|both|between)\b"),
+        ("change", r"\b(change[sd]?|evolv\w*|over\s+time|throughout|develop\w*|transform\w*)\b"),
+        ("why_how", r"\b(why|how\s+does|how\s+did|impact|affect\w*|reason\w*|significan\w*)\b"),
+        ("number", r"\d"),
+        ("money", r"\$|\b(revenue|income|loss|cash|expense\w*|assets?|shares?|debt|net)\b"),
+        ("paper", r"\bpaper\s+\d|\b(model|method|dataset|benchmark|experiment\w*)\b"),
+        ("story", r"\b(narrator|character|story|novel|chapter|he|she|his|her)\b"),
+        ("global", r"\b(summari[sz]\w*|overall|entire|whole|all\s+the|every|list\s+all)\b"),
+        ("specific", r"\b(specific\w*|exact\w*|precise\w*|name\s+of|what\s+is\s+the)\b"),
+    )
+)
+BASE_FEATURES = (
+    ("log_tokens", "log_tokens_sq", "log_documents", "log_question_tokens")
+    + tuple(f"type_{name}" for name, _ in _QTYPES)
+    + ("type_other",)
+    + tuple(f"has_{name}" for name, _ in _FLAGS)
+    + ("log_stuff_price", "log_rag_price", "same_model", "log_tokens_x_price_gap")
+)
+
+
+class RouteModelError(ValueError):
+    """The weights file is missing or malformed; the message says which and what to run."""
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+def question_type(question: str) -> str:
+    """The kind of question, from its first words ('how_many', 'why', 'what', ..., 'other')."""
+    return next((name for name, pattern in _QTYPES if pattern.search(question)), "other")
+
+
+def base_features(
+    question: str,
+    question_tokens: int,
+    doc_tokens: int,
+    n_documents: int,
+    stuff_price: float,
+    rag_price: float,
+) -> list[float]:
+    """The features other than the question vector, in `BASE_FEATURES` order.
+
+    Prices are list input $ per 1M tokens: the only thing about a model the router knows."""
+    log_tokens = math.log(max(doc_tokens, 1) / 32_000)
+    qtype = question_type(question)
+    gap = math.log(max(stuff_price, 1e-3) / max(rag_price, 1e-3))
+    return (
+        [log_tokens, log_tokens**2, math.log(max(n_documents, 1)), math.log1p(question_tokens)]
+        + [1.0 if qtype == name else 0.0 for name, _ in _QTYPES]
+        + [1.0 if qtype == "other" else 0.0]
+        + [1.0 if pattern.search(question) else 0.0 for _, pattern in _FLAGS]
+        + [
+            math.log(max(stuff_price, 1e-3)),
+            math.log(max(rag_price, 1e-3)),
+            1.0 if abs(gap) < 1e-9 else 0.0,
+            log_tokens * gap,
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Preference:
+    """What a preference is worth: dollars per right answer, and whether to escalate."""
+
+    value_usd: float
+    escalate: bool = True
+
+
+@dataclass
+class RouteModel:
+    """Logistic regression weights over standardised features (+ the question vector)."""
+
+    version: str
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    vector_dim: int
+    preferences: dict[str, Preference]
+    trained_on: dict = field(default_factory=dict)
+    # A second head: p(rag answers strictly better than stuff), so a weak stuff model
+    # is not chosen only because stuffing it is cheap.
+    better_weights: np.ndarray | None = None
+    better_bias: float = 0.0
+
+    def probabilities(self, base: list[float], vector: np.ndarray | None) -> tuple[float, float]:
+        """(p(rag answers as well as stuff), p(rag answers better)) for one question."""
+        x = np.asarray(base, dtype=np.float64)
+        if self.vector_dim:
+            vec = np.zeros(self.vector_dim) if vector is None else np.asarray(vector, np.float64)
+            x = np.concatenate([x, vec])
+        z = (x - self.mean) / self.scale
+        ok = _sigmoid(float(z @ self.weights) + self.bias)
+        if self.better_weights is None:
+            return ok, 0.0
+        return ok, min(_sigmoid(float(z @ self.better_weights) + self.better_bias), ok)
+
+    def to_json(self) -> dict:
+        return {
+            "version": self.version,
+            "features": list(BASE_FEATURES) + [f"minilm_{i}" for i in range(self.vector_dim)],
+            "vector_dim": self.vector_dim,
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "weights": [round(float(v), 6) for v in self.weights],
+            "bias": round(self.bias, 6),
+            "better_weights": None
+            if self.better_weights is None
+            else [round(float(v), 6) for v in self.better_weights],
+            "better_bias": round(self.better_bias, 6),
+            "preferences": {k: vars(v) for k, v in self.preferences.items()},
+            "trained_on": self.trained_on,
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def load_route_model(path: Path | None = None) -> RouteModel:
+    """Read the weights file (default: the packaged core/route_model.json)."""
+    path = Path(path or DEFAULT_FILE)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        n = len(BASE_FEATURES) + int(raw["vector_dim"])
+        if raw["features"][: len(BASE_FEATURES)] != list(BASE_FEATURES):
+            raise ValueError("its features are not the ones this code computes")
+        arrays = [np.asarray(raw[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
+        if any(a.shape != (n,) for a in arrays):
+            raise ValueError(f"mean, scale and weights must have {n} values each")
+        better = raw.get("better_weights")
+        better = None if better is None else np.asarray(better, dtype=np.float64)
+        if better is not None and better.shape != (n,):
+            raise ValueError(f"better_weights must have {n} values")
+        prefs = {k: Preference(**v) for k, v in raw["preferences"].items()}
+        if set(prefs) != set(PREFERENCES):
+            raise ValueError(f"preferences must be {', '.join(PREFERENCES)}")
+        return RouteModel(
+            str(raw["version"]), *arrays, float(raw["bias"]), int(raw["vector_dim"]), prefs,
+            raw.get("trained_on", {}), better, float(raw.get("better_bias", 0.0)),
+        )  # fmt: skip
+    except OSError as exc:
+        raise RouteModelError(f"cannot read the route model {path}: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RouteModelError(
+            f"{path} is not a route model ({exc}); rebuild it with `folio eval router --train`"
+        ) from exc
+
+
+@dataclass
+class LearnedRouter:
+    """What `plan()` is given: the model and the function that embeds a question."""
+
+    model: RouteModel
+    vectors: QuestionVectors | None = None
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    def p_rag_ok(
+        self,
+        question: str,
+        question_tokens: int,
+        doc_tokens: int,
+        n_documents: int,
+        stuff_price: float,
+        rag_price: float,
+    ) -> tuple[float, float]:
+        """The chances that `rag` answers this question as well as `stuff` would, and
+        that it answers better."""
+        base = base_features(
+            question, question_tokens, doc_tokens, n_documents, stuff_price, rag_price
+        )
+        vector = self.vectors(question) if self.vectors and self.model.vector_dim else None
+        return self.model.probabilities(base, vector)
+
+    def stuff_gain(self, p_ok: float, p_better: float, extra_cost: float, prefer: str) -> float:
+        """Dollars stuffing is expected to be worth over retrieval: the value of a right
+        answer x (p(stuff better) - p(rag better)), less what stuffing adds."""
+        value = self.preference(prefer).value_usd
+        return ((1.0 - p_ok) - p_better) * value - extra_cost
+
+    def preference(self, prefer: str) -> Preference:
+        try:
+            return self.model.preferences[prefer]
+        except KeyError:
+            raise ValueError(
+                f"prefer must be one of {', '.join(PREFERENCES)}, not {prefer!r}"
+            ) from None

@@ -1,0 +1,121 @@
+"""Replay LaRA's real model answers through folio's real router, and score each strategy.
+
+For every question, `api.routing.plan()` is called on a document of that question's
+token count, with a catalog holding just the two models compared; the answer LaRA
+recorded for the side (and model) it picked is scored by eval/lara_scoring.py, and the
+cost is the plan's own catalog estimate. This is the one place eval/ imports api/: the
+issue that asked for it (measure the real router, not a copy) and routing.py being pure
+(no FastAPI) make it the exception to "api/ and eval/ never import each other".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from api.routing import Policy, RoutePlan, plan
+from core.catalog import Catalog
+from core.route_model import LearnedRouter
+from eval.lara import answer, document, pair_catalog
+from eval.lara_scoring import is_refusal, score
+
+BASELINES = ("always-stuff", "always-rag", "self-route", "today's rule", "oracle")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one strategy did for one question."""
+
+    mode: str
+    model: str
+    escalated: bool
+    right: bool
+    cost_usd: float
+    reason: str = ""
+    p_rag_ok: float | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "mode": self.mode,
+            "model": self.model,
+            "escalated": self.escalated,
+            "right": self.right,
+            "estimated_cost_usd": round(self.cost_usd, 6),
+            "reason": self.reason,
+            "p_rag_ok": self.p_rag_ok,
+        }
+
+
+class Replay:
+    """One pair of models: `stuff_model` reads whole documents, `rag_model` retrieved chunks."""
+
+    def __init__(self, catalog: Catalog, stuff_model: str, rag_model: str) -> None:
+        self.catalog = pair_catalog(catalog, stuff_model, rag_model)
+        self.stuff_model, self.rag_model = stuff_model, rag_model
+        self.policy = Policy(available=frozenset({stuff_model, rag_model}))
+
+    def right(self, row: dict, model: str, mode: str) -> bool:
+        return score(row["task"], answer(row, model, mode), row["answer"])
+
+    def follow(self, row: dict, route: RoutePlan) -> Outcome:
+        """Score the answer of the side a plan picked, escalating a rag refusal as
+        answer.py does (the rag answer says the passages lack it: stuff, both paid)."""
+        text = answer(row, route.model, route.mode)
+        cost, model, escalated = route.estimated_cost_usd, route.model, False
+        if route.mode == "rag" and route.escalation is not None and is_refusal(text or ""):
+            model, escalated = route.escalation.model, True
+            text = answer(row, model, "stuff")
+            cost += route.escalation.estimated_cost_usd
+        right = score(row["task"], text, row["answer"])
+        return Outcome(route.mode, model, escalated, right, cost, route.reason, route.p_rag_ok)
+
+    def baselines(self, row: dict) -> dict[str, Outcome]:
+        """Always-stuff, always-rag, Self-Route, today's rule and the oracle for one row."""
+        doc = document(row)
+        today = plan(row["question"], [doc], self.catalog, self.policy)
+        costs = {(a.mode, a.model): a.estimated_cost_usd for a in today.alternatives}
+        costs[(today.mode, today.model)] = today.estimated_cost_usd
+        s_cost = costs[("stuff", self.stuff_model)]
+        r_cost = costs[("rag", self.rag_model)]
+        s_right = self.right(row, self.stuff_model, "stuff")
+        r_right = self.right(row, self.rag_model, "rag")
+        refused = is_refusal(answer(row, self.rag_model, "rag") or "")
+        stuff = Outcome("stuff", self.stuff_model, False, s_right, s_cost)
+        rag = Outcome("rag", self.rag_model, False, r_right, r_cost)
+        self_route = (
+            Outcome("rag", self.stuff_model, True, s_right, r_cost + s_cost) if refused else rag
+        )
+        oracle = rag if r_right or not s_right else stuff
+        return {
+            "always-stuff": stuff,
+            "always-rag": rag,
+            "self-route": self_route,
+            "today's rule": self.follow(row, today),
+            "oracle": oracle,
+        }
+
+    def routed(self, row: dict, router: LearnedRouter, prefer: str = "balanced") -> Outcome:
+        """The learned router's choice (and escalation) for one row."""
+        policy = Policy(available=self.policy.available, prefer=prefer)
+        route = plan(row["question"], [document(row)], self.catalog, policy, router)
+        return self.follow(row, route)
+
+    def run(
+        self,
+        rows: list[dict],
+        routers: dict[str, Callable[[dict], LearnedRouter]],
+        prefers: tuple[str, ...] = ("balanced",),
+    ) -> list[dict]:
+        """Per question: every baseline and, for each named router (a function of the row,
+        so cross-validation can give each document the model that never saw it) and each
+        preference, its outcome. Keys: '<router>' for balanced, '<router> (<prefer>)'."""
+        out = []
+        for row in rows:
+            results = self.baselines(row)
+            for name, router_for in routers.items():
+                router = router_for(row)
+                for prefer in prefers:
+                    key = name if prefer == "balanced" else f"{name} ({prefer})"
+                    results[key] = self.routed(row, router, prefer)
+            out.append({"row": row, "results": results})
+        return out

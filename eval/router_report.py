@@ -1,0 +1,78 @@
+"""The router replay's outputs: results.jsonl, the markdown tables and the frontier plot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.plots import router_frontier
+
+ROUTER = "router"  # the learned router, balanced, cross-validated by document
+
+
+def summarise(items: Sequence[dict], name: str) -> dict:
+    """Accuracy, mean cost and the share sent to each side for one strategy."""
+    outs = [i["results"][name] for i in items]
+    n = len(outs) or 1
+    return {
+        "n": len(outs),
+        "accuracy": sum(o.right for o in outs) / n,
+        "cost_usd": sum(o.cost_usd for o in outs) / n,
+        "stuff_share": sum(o.mode == "stuff" for o in outs) / n,
+        "escalated_share": sum(o.escalated for o in outs) / n,
+    }
+
+
+def table(items: Sequence[dict], pair: str) -> list[str]:
+    """Markdown: every strategy overall, then accuracy by task and by length."""
+    names = list(items[0]["results"])
+    overall = {name: summarise(items, name) for name in names}
+    lines = [
+        f"### {pair} ({len(items)} questions)",
+        "",
+        "| strategy | accuracy | $/question | to stuff | escalated |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, s in overall.items():
+        lines.append(
+            f"| {name} | {100 * s['accuracy']:.1f}% | ${s['cost_usd']:.4f} |"
+            f" {100 * s['stuff_share']:.0f}% | {100 * s['escalated_share']:.0f}% |"
+        )
+    fixed = max(overall["always-stuff"]["accuracy"], overall["always-rag"]["accuracy"])
+    gap = overall["oracle"]["accuracy"] - fixed
+    if ROUTER in overall and gap > 0:
+        closed = (overall[ROUTER]["accuracy"] - fixed) / gap
+        lines += ["", f"Share of the oracle's gap the router closes: {100 * closed:.0f}%."]
+    for key in ("task", "length"):
+        values = sorted({i["row"][key] for i in items})
+        lines += ["", f"| by {key} | " + " | ".join(values) + " |", "|---|" + "---:|" * len(values)]
+        groups = {v: [i for i in items if i["row"][key] == v] for v in values}
+        for name in names:
+            cells = [f"{100 * summarise(groups[v], name)['accuracy']:.1f}%" for v in values]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        counts = " | ".join(f"n={len(groups[v])}" for v in values)
+        lines.append(f"| (questions) | {counts} |")
+    return lines + [""]
+
+
+def write_results(items: Sequence[dict], path: Path, router: str = ROUTER) -> None:
+    """One row per question: the router's choice, and every strategy's outcome."""
+    with path.open("w", encoding="utf-8") as fh:
+        for item in items:
+            row, chosen = item["row"], item["results"][router]
+            record = {
+                "qid": row["qid"],
+                "task": row["task"],
+                "length": row["length"],
+                "context_tokens": row["context_tokens"],
+                **chosen.to_dict(),
+                "strategies": {k: v.to_dict() for k, v in item["results"].items()},
+            }
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def frontier(items: Sequence[dict], path: Path) -> bool:
+    """Accuracy against $/question for every strategy of one pair."""
+    points = {name: summarise(items, name) for name in items[0]["results"]}
+    return router_frontier(points, "catalog list price", path)
