@@ -22,8 +22,10 @@ from core.catalog import Catalog, load_catalog
 from core.embeddings import Embedder
 from core.llm import AllModelsFailed, Completion, ModelClient, Usage, available_models
 from core.pages import PageStore
+from core.question_vectors import static_minilm
 from core.reader import OfflineReader
 from core.registry import Document, Registry, UsageRecord
+from core.route_model import LearnedRouter, load_route_model
 from core.settings import Settings
 from core.store import ChunkStore, StoredChunk
 
@@ -60,6 +62,7 @@ class ReadPath:
     tenant_id: str = "default"
     policy: Policy = field(default_factory=Policy)
     metrics: Metrics | None = None  # the app's Prometheus series, when it has them
+    router: LearnedRouter | None = None  # the learned estimate plan() weighs, if loaded
 
 
 def build_read_path(
@@ -74,6 +77,10 @@ def build_read_path(
     writing the usage ledger, the offline reader sharing the loaded embedder, and the
     app's `metrics` (latency by mode, escalations, failed model attempts) if any."""
     catalog = load_catalog(settings.models_file)
+    router = None
+    if settings.route_learned:
+        # Without MiniLM's table (an API embedder, or none here) the vector is left out.
+        router = LearnedRouter(load_route_model(settings.route_model_file), static_minilm(embedder))
     return ReadPath(
         registry=registry,
         store=store,
@@ -83,7 +90,9 @@ def build_read_path(
         models=ModelClient(catalog, settings, ledger=registry.record_usage),
         reader=OfflineReader(embedder),
         tenant_id=settings.tenant_id,
+        policy=Policy(prefer=settings.route_prefer),
         metrics=metrics,
+        router=router,
     )
 
 
@@ -178,16 +187,19 @@ def prepare(
     document_ids: Sequence[str] | None = None,
     mode: str = "auto",
     max_cost_usd: float | None = None,
+    prefer: str | None = None,
 ) -> Question:
-    """Resolve documents and plan the route; raises before anything is spent."""
+    """Resolve documents and plan the route; raises before anything is spent. `prefer`
+    (cost | balanced | quality) overrides the service's default for the learned router."""
     docs = resolve(rp, document_ids)
     policy = replace(
         rp.policy,
         mode=mode,
         max_cost_usd=max_cost_usd,
         available=available_models(rp.catalog, rp.models.settings),
+        prefer=prefer or rp.policy.prefer,
     )
-    route = plan(question, docs, rp.catalog, policy)
+    route = plan(question, docs, rp.catalog, policy, rp.router)
     if route.mode == "rag" and (rp.store is None or rp.embedder is None):
         raise RetrievalUnavailable(
             "retrieval needs the chunk store, which the worker process owns here: set"
