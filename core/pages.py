@@ -1,7 +1,9 @@
 """Per-document page texts, kept on disk for stuffing whole documents and checking citations.
 
 One JSON-lines file per document (`{"page", "text", "tokens"}` per line), written to a
-temporary name and renamed when complete, so readers never see half a document.
+temporary name and renamed when complete, so readers never see half a document. Next to
+it, the document's structure as a contract (preamble, parties, defined terms, sections,
+signature blocks: core.contract), read from the same texts when they are written.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from core.contract import Contract, read_contract
 
 
 @dataclass
@@ -30,14 +34,28 @@ class PageStore:
     def _path(self, document_id: str) -> Path:
         return self.root / f"{document_id}.jsonl"
 
+    def _structure_path(self, document_id: str) -> Path:
+        return self.root / f"{document_id}.contract.json"
+
     def write(self, document_id: str, pages: Iterable[PageText]) -> None:
-        """Write all pages of a document, replacing any earlier version atomically."""
+        """Write all pages of a document and its structure, replacing any earlier version
+        atomically (the structure first, so the pages never lack theirs)."""
         final = self._path(document_id)
+        pages = list(pages)
+        structure = read_contract([p.text for p in pages]).to_dict()
+        _write_atomic(self._structure_path(document_id), json.dumps(structure) + "\n")
         tmp = final.with_suffix(".jsonl.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             for page in pages:
                 fh.write(json.dumps(vars(page), ensure_ascii=False) + "\n")
         os.replace(tmp, final)
+
+    def contract(self, document_id: str) -> Contract | None:
+        """The stored structure of a document (page indices 0-based), or None."""
+        path = self._structure_path(document_id)
+        if not path.exists():
+            return None
+        return Contract.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
     def read(self, document_id: str) -> Iterator[PageText]:
         """The pages of a document in order; nothing if it has none stored."""
@@ -57,3 +75,10 @@ class PageStore:
 
     def delete(self, document_id: str) -> None:
         self._path(document_id).unlink(missing_ok=True)
+        self._structure_path(document_id).unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

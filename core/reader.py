@@ -15,15 +15,17 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 
+from core.contract import Contract
 from core.embeddings import Embedder
 from core.lexical import terms
 from core.llm_types import Usage
+from core.reader_answers import CLAUSE_BOOST, UNSURE, Part, compose, contract_parts
 from core.reader_sentences import Sentence, split_sentences
 from core.reader_types import holds, question_types
 from core.tokens import count_tokens
@@ -66,6 +68,8 @@ class _Scored:
     bm25: float  # relative to the best candidate
     cosine: float | None
     typed: bool  # holds the kind of value the question asks for (a date, a party ...)
+    boost: float = 0.0  # worded like the asked-for clause, or in a section headed for it
+    typed_weight: float = 0.8  # less where the clause's wording is known (boost)
 
     @property
     def evidence(self) -> float:
@@ -76,7 +80,7 @@ class _Scored:
 
     @property
     def rank(self) -> float:
-        return self.evidence + 0.25 * self.bm25 + 0.8 * self.typed
+        return self.evidence + 0.25 * self.bm25 + self.typed_weight * self.typed + self.boost
 
 
 class OfflineReader:
@@ -97,49 +101,70 @@ class OfflineReader:
         self.threshold = threshold if threshold is not None else (0.27 if embedder else 0.36)
 
     def answer(
-        self, question: str, passages: list[Passage], max_sentences: int = 3
+        self,
+        question: str,
+        passages: list[Passage],
+        max_sentences: int = 3,
+        contracts: Mapping[str, Contract] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> ReaderAnswer:
-        """The best sentences of `passages` for `question`, with citations; or a plain no."""
+        """The best sentences of `passages` for `question`, with citations; or a plain no.
+
+        Contract questions (parties, dates, a clause) are answered from where a contract
+        states them (core.reader_answers); `contracts` are stored structures by document
+        id, used where the passages are that document's whole pages; `labels` name the
+        documents when an answer draws on more than one."""
         start = time.perf_counter()
         sentences = [s for i, p in enumerate(passages) for s in split_sentences(p.text, i)]
-        picked = self._pick(question, sentences, max(1, max_sentences))
-        citations = [
-            Citation(passages[s.passage].document_id, passages[s.passage].page, s.text)
-            for s in picked
-        ]
-        text = " ".join(" ".join(c.quote.split()) for c in citations) if picked else NOT_FOUND
+        parts, boost = contract_parts(question, passages, sentences, contracts)
+        if not parts:
+            picked, sure = self._pick(question, sentences, max(1, max_sentences), boost)
+            parts = _by_document(picked, passages, "" if sure else UNSURE)
+        text, cites = compose(parts, passages, labels)
+        citations = [Citation(doc, page, quote) for doc, page, quote in cites]
+        found = bool(citations)
+        text = text if found else NOT_FOUND
         context = "\n".join(p.text for p in passages)
         usage = Usage(
             input_tokens=count_tokens(f"{question}\n{context}", self.encoding),
             output_tokens=count_tokens(text, self.encoding),
         )
         latency = (time.perf_counter() - start) * 1000
-        return ReaderAnswer(text, bool(picked), citations, usage, latency)
+        return ReaderAnswer(text, found, citations, usage, latency)
 
-    def _pick(self, question: str, sentences: list[Sentence], k: int) -> list[Sentence]:
-        scored = self._score(question, sentences)
+    def _pick(
+        self, question: str, sentences: list[Sentence], k: int, boost: Mapping[int, float]
+    ) -> tuple[list[Sentence], bool]:
+        """The best sentences, and whether the reader is sure of them: below the threshold
+        it answers only with the one sentence worded like the asked-for clause."""
+        scored = self._score(question, sentences, boost)
         if not scored:
-            return []
+            return [], False
         scored.sort(key=lambda s: s.rank, reverse=True)
         best = scored[0]
         if best.evidence < self.threshold:
-            return []
+            clause = next((s for s in scored if s.boost >= CLAUSE_BOOST), None)
+            return ([clause.sentence], False) if clause else ([], False)
         keep, seen = [best], {_norm(best.sentence.text)}
         for cand in scored[1:]:
             if len(keep) >= k:
                 break
             # Only near-equals of the best join it (a second clause, not padding), once each.
             text = _norm(cand.sentence.text)
+            # A second sentence worded like the clause may join from a little further down.
+            near = 0.75 if cand.boost >= CLAUSE_BOOST and best.boost >= CLAUSE_BOOST else 0.9
             if (
-                cand.evidence >= self.threshold
-                and cand.rank >= 0.9 * best.rank
+                cand.evidence >= self.threshold * (0.6 if cand.boost >= CLAUSE_BOOST else 1.0)
+                and cand.rank >= near * best.rank
                 and text not in seen
             ):
                 keep.append(cand)
                 seen.add(text)
-        return [s.sentence for s in keep]
+        return [s.sentence for s in keep], True
 
-    def _score(self, question: str, sentences: list[Sentence]) -> list[_Scored]:
+    def _score(
+        self, question: str, sentences: list[Sentence], boost: Mapping[int, float]
+    ) -> list[_Scored]:
         query = list(dict.fromkeys(_terms(question)))
         if not query or not sentences:
             return []
@@ -155,8 +180,11 @@ class OfflineReader:
         typed = {i for i, s in enumerate(sentences) if kinds and holds(kinds, s.text)}
         # The best sentences holding the asked-for kind of value join the candidates.
         top += [i for i in sorted(typed, key=lambda i: -total[i])[: self.candidates // 2]]
+        if boost:  # the clause-worded sentences first; as many embedded as without them
+            clause = sorted(boost, key=lambda i: (-boost[i], -total[i]))[: self.candidates]
+            top = (clause + top)[: self.candidates * 3 // 2]
         top = list(dict.fromkeys(top))
-        if not top or total[top[0]] <= 0 and not typed:
+        if not top or total[top[0]] <= 0 and not typed and not boost:
             return []
         weight = sum(idf.values())
         best = float(total.max()) or 1.0
@@ -168,6 +196,8 @@ class OfflineReader:
                 bm25=float(total[i]) / best,
                 cosine=cosines[j] if cosines is not None else None,
                 typed=i in typed,
+                boost=boost.get(i, 0.0),
+                typed_weight=0.3 if boost else 0.8,
             )
             for j, i in enumerate(top)
         ]
@@ -180,6 +210,15 @@ class OfflineReader:
         vectors = np.asarray(self.embedder.embed([question, *clipped]), dtype=np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
         return [float(v) for v in vectors[1:] @ vectors[0]]
+
+
+def _by_document(picked: list[Sentence], passages: list[Passage], lead: str) -> list[Part]:
+    """The picked sentences grouped by document, documents in order of their best one."""
+    parts: dict[str, Part] = {}
+    for s in picked:
+        doc = passages[s.passage].document_id
+        parts.setdefault(doc, Part(doc, lead)).sentences.append(s)
+    return list(parts.values())
 
 
 def _norm(text: str) -> str:

@@ -18,7 +18,8 @@ _HEADING = re.compile(r"\n(?=[ \t]*(?:\d+(?:\.\d+)*\.?|\([a-zA-Z0-9]{1,4}\)|ARTI
 _SEMI = re.compile(r";\s+")
 _ABBREV = frozenset(
     """inc ltd co corp llc lp plc no nos mr mrs ms dr st sec art u.s e.g i.e etc vs cf jr sr
-    p pp para fig approx dept est ext viz""".split()
+    p pp para fig approx dept est ext viz
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
 MIN_WORDS = 4
 MAX_CHARS = 600
