@@ -292,7 +292,10 @@ def _attempt(
         )
     spec = rp.catalog.get(route.model)
     if spec.is_local:
-        read = rp.reader.answer(q.text, context.passages(sources))
+        # Contract questions read the structure stored at ingest; names label the parts.
+        contracts = {d.id: c for d in q.documents if (c := rp.pages.contract(d.id))}
+        labels = {d.id: d.filename for d in q.documents}
+        read = rp.reader.answer(q.text, context.passages(sources), 3, contracts, labels)
         _ledger(rp, q, route.model, read.usage, read.latency_ms)
         reply = prompt.Reply(read.text, read.found, [vars(c) for c in read.citations])
         if streaming and read.text:
