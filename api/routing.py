@@ -191,11 +191,12 @@ def plan(
     verb, needs = ("fits", "needs") if n == 1 else ("fit", "need")
     pick = None
     # A document no bigger than the retrieval budget is read whole either way, and a
-    # question about the whole text (or many documents) is stuffed: LaRA, which the
-    # router learned from, asks no such questions. Otherwise the learned router weighs
-    # stuffing the long-context model against retrieval (the pair it was trained on).
+    # question about the whole text (or many documents) is stuffed unless cost is
+    # preferred: LaRA, which the router learned from, asks few such questions. Otherwise
+    # the learned router weighs stuffing the long-context model against retrieval.
     whole_anyway = small and doc_tokens <= policy.retrieval_budget
-    learned = router is not None and policy.mode == "auto" and scope == "local"
+    learned = router is not None and policy.mode == "auto"
+    learned = learned and (scope == "local" or policy.prefer == "cost")
     if learned and router is not None and not rag.missing and not whole_anyway:
 
         def priced(opt: _Option, shape: ModelSpec | None) -> tuple[_Option, float, float]:

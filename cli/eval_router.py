@@ -30,6 +30,9 @@ def router_command(
     ] = True,
     models: Annotated[Path | None, typer.Option(help="Model catalog file.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N rows (a quick look).")] = None,
+    judge: Annotated[
+        str | None, typer.Option(help="Also grade answers with this LLM judge (needs a key).")
+    ] = None,
 ) -> None:
     """Score always-stuff, always-rag, Self-Route, today's rule, the learned router and the
     oracle on real LaRA answers; write results.jsonl, report.md and frontier PNGs."""
@@ -38,6 +41,7 @@ def router_command(
     from core.question_vectors import static_minilm
     from core.route_model import DEFAULT_FILE, LearnedRouter, RouteModelError, load_route_model
     from eval import router_report
+    from eval.judge import build_judge
     from eval.lara import data_digest, fold_of, load_rows
     from eval.router_eval import train as fit_router
     from eval.router_replay import Replay
@@ -55,6 +59,12 @@ def router_command(
     except (CatalogError, KeyError, ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
+    grader = build_judge(judge)
+    if judge and grader is None:
+        err.print(
+            "[red]error:[/red] --judge needs FOLIO_OPENAI_API_KEY (and a base URL for a gateway)"
+        )
+        raise typer.Exit(2)
     out.mkdir(parents=True, exist_ok=True)
     vectors = static_minilm(LocalEmbedder())
     path = weights or DEFAULT_FILE
@@ -84,7 +94,8 @@ def router_command(
         replay = Replay(catalog, s_model, r_model)
         items = replay.run(rows, routers, prefers=("balanced", "cost", "quality"))
         label = f"stuff = {s_model} full, rag = {r_model} rag"
-        lines += router_report.table(items, label)
+        grades = router_report.grade(items, grader) if grader else None
+        lines += router_report.table(items, label, grades)
         slug = f"{s_model}_{r_model}"
         router_report.frontier(items, out / f"frontier_{slug}.png")
         if i == 0:

@@ -22,7 +22,7 @@ from eval.router_train import FOLDS, TRAIN_PAIRS, examples, fit, fold_models, lo
 
 VERSION = "lara-dev-v1"
 L2 = 1000.0  # chosen by out-of-fold log loss over 10..10,000 (see docs/ROUTING.md)
-VALUE_GRID = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
+VALUE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 MAIN_PAIR = ("gpt-4o", "gpt-4o-mini")
 DEFAULT_PREFS = {
     "cost": Preference(0.05, False),
@@ -63,7 +63,9 @@ def tune(
 
     def best(limit: float | None) -> Preference:
         ok = [t for t in tried if limit is None or t[1] <= limit + 1e-12]
-        return max(ok, key=lambda t: (round(t[0], 6), -t[1]))[2] if ok else DEFAULT_PREFS["cost"]
+        if not ok:  # nothing is that cheap: the cheapest setting
+            return min(tried, key=lambda t: (t[1], -t[0]))[2]
+        return max(ok, key=lambda t: (round(t[0], 6), -t[1]))[2]
 
     return {"cost": best(always_rag), "balanced": best(self_route), "quality": best(None)}
 

@@ -6,37 +6,67 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from eval.lara import answer
 from eval.plots import router_frontier
 
 ROUTER = "router"  # the learned router, balanced, cross-validated by document
 
 
-def summarise(items: Sequence[dict], name: str) -> dict:
-    """Accuracy, mean cost and the share sent to each side for one strategy."""
+def answered(outcome) -> tuple[str, str]:
+    """(model, side) of the answer a strategy ended with (an escalation ends stuffed)."""
+    return outcome.model, "stuff" if outcome.escalated else outcome.mode
+
+
+def grade(items: Sequence[dict], judge) -> dict[tuple[str, str, str], float | None]:
+    """The LLM judge's 0/0.5/1 for every distinct answer any strategy ended with."""
+    grades: dict[tuple[str, str, str], float | None] = {}
+    for item in items:
+        row = item["row"]
+        for outcome in item["results"].values():
+            model, side = answered(outcome)
+            key = (row["qid"], model, side)
+            if key not in grades:
+                text = answer(row, model, side) or ""
+                grades[key] = judge.grade(row["question"], row["answer"], text) if text else 0.0
+    return grades
+
+
+def summarise(items: Sequence[dict], name: str, grades: dict | None = None) -> dict:
+    """Accuracy, mean cost and the share sent to each side for one strategy (and the
+    judge's mean grade where `grades` has them)."""
     outs = [i["results"][name] for i in items]
     n = len(outs) or 1
+    judged = [
+        grades.get((i["row"]["qid"], *answered(i["results"][name]))) for i in items
+    ] if grades else []  # fmt: skip
+    judged = [g for g in judged if g is not None]
     return {
         "n": len(outs),
         "accuracy": sum(o.right for o in outs) / n,
+        "judge": sum(judged) / len(judged) if judged else None,
         "cost_usd": sum(o.cost_usd for o in outs) / n,
         "stuff_share": sum(o.mode == "stuff" for o in outs) / n,
         "escalated_share": sum(o.escalated for o in outs) / n,
     }
 
 
-def table(items: Sequence[dict], pair: str) -> list[str]:
+def table(items: Sequence[dict], pair: str, grades: dict | None = None) -> list[str]:
     """Markdown: every strategy overall, then accuracy by task and by length."""
     names = list(items[0]["results"])
-    overall = {name: summarise(items, name) for name in names}
+    overall = {name: summarise(items, name, grades) for name in names}
+    judge = " judge |" if grades else ""
     lines = [
         f"### {pair} ({len(items)} questions)",
         "",
-        "| strategy | accuracy | $/question | to stuff | escalated |",
-        "|---|---:|---:|---:|---:|",
+        f"| strategy | accuracy |{judge} $/question | to stuff | escalated |",
+        "|---|---:|" + ("---:|" if grades else "") + "---:|---:|---:|",
     ]
     for name, s in overall.items():
+        judged = "" if not grades else (
+            f" {100 * s['judge']:.1f}% |" if s["judge"] is not None else " - |"
+        )  # fmt: skip
         lines.append(
-            f"| {name} | {100 * s['accuracy']:.1f}% | ${s['cost_usd']:.4f} |"
+            f"| {name} | {100 * s['accuracy']:.1f}% |{judged} ${s['cost_usd']:.4f} |"
             f" {100 * s['stuff_share']:.0f}% | {100 * s['escalated_share']:.0f}% |"
         )
     fixed = max(overall["always-stuff"]["accuracy"], overall["always-rag"]["accuracy"])

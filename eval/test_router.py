@@ -131,3 +131,25 @@ def test_preferences_keep_their_promises_on_every_row(rows):
     assert s["router (quality)"]["accuracy"] >= s["always-stuff"]["accuracy"]
     assert s["router (cost)"]["cost_usd"] <= s["always-rag"]["cost_usd"] + 1e-9
     assert s["router (cost)"]["accuracy"] >= s["always-rag"]["accuracy"]
+
+
+def test_judge_grades_each_distinct_answer_once_next_to_the_scorer(rows):
+    from openai import OpenAI
+
+    from eval.judge import Judge
+    from eval.router_report import grade
+    from tests.fakes import FakeOpenAIServer, Reply
+
+    items = _replay(rows, 4)
+    with FakeOpenAIServer() as fake:
+        fake.script("judge", *[Reply('{"score": 0.5}', 50, 5) for _ in range(40)])
+        judge = Judge(OpenAI(base_url=fake.base_url, api_key="k", max_retries=0), "judge")
+        grades = grade(items, judge)
+        asked = fake.calls("judge")
+    answered = [g for g in grades.values() if g is not None]
+    # one call per distinct (question, model, side) that has an answer; never more
+    assert 0 < asked <= len(grades) <= 4 * 3 and len(answered) == len(grades)
+    assert set(answered) <= {0.0, 0.5}
+    lines = table(items, "slice", grades)
+    assert "| strategy | accuracy | judge |" in lines[2]
+    assert any(line.startswith("| always-rag |") and "50.0%" in line for line in lines)
