@@ -97,7 +97,7 @@ def router_command(
         grades = router_report.grade(items, grader) if grader else None
         lines += router_report.table(items, label, grades)
         slug = f"{s_model}_{r_model}"
-        router_report.frontier(items, out / f"frontier_{slug}.png")
+        router_report.frontier(items, out / f"frontier_{slug}.png", label)
         if i == 0:
             router_report.write_results(items, out / "results.jsonl")
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import eval.plots  # noqa: F401  (selects matplotlib's Agg backend)
 from eval.lara import answer
-from eval.plots import router_frontier
 
 ROUTER = "router"  # the learned router, balanced, cross-validated by document
 
@@ -102,7 +102,25 @@ def write_results(items: Sequence[dict], path: Path, router: str = ROUTER) -> No
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def frontier(items: Sequence[dict], path: Path) -> bool:
-    """Accuracy against $/question for every strategy of one pair."""
+def frontier(items: Sequence[dict], path: Path, title: str = "") -> bool:
+    """Accuracy against $/question for every strategy of one pair (a legend, not labels:
+    strategies crowd the cheap corner)."""
+    import matplotlib.pyplot as plt  # eval.plots has chosen the Agg backend
+
     points = {name: summarise(items, name) for name in items[0]["results"]}
-    return router_frontier(points, "catalog list price", path)
+    if not points:
+        return False
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    markers = "osD^v<>pP*Xh"
+    for i, (name, s) in enumerate(points.items()):
+        ax.scatter(s["cost_usd"], 100 * s["accuracy"], s=55, marker=markers[i % 12], label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("mean USD per question (catalog list price, log scale)")
+    ax.set_ylabel("accuracy (%, deterministic scorer)")
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "router: accuracy vs cost", fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
