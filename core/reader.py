@@ -25,7 +25,7 @@ from core.contract import Contract
 from core.embeddings import Embedder
 from core.lexical import terms
 from core.llm_types import Usage
-from core.reader_answers import CLAUSE_BOOST, UNSURE, Part, compose, contract_parts
+from core.reader_answers import CLAUSE_BOOST, SECTION_BOOST, UNSURE, Part, compose, contract_parts
 from core.reader_sentences import Sentence, split_sentences
 from core.reader_types import holds, question_types
 from core.tokens import count_tokens
@@ -136,14 +136,16 @@ class OfflineReader:
         self, question: str, sentences: list[Sentence], k: int, boost: Mapping[int, float]
     ) -> tuple[list[Sentence], bool]:
         """The best sentences, and whether the reader is sure of them: below the threshold
-        it answers only with the one sentence worded like the asked-for clause."""
+        it answers only with the one sentence worded like the asked-for clause in a
+        section headed for it."""
         scored = self._score(question, sentences, boost)
         if not scored:
             return [], False
         scored.sort(key=lambda s: s.rank, reverse=True)
         best = scored[0]
         if best.evidence < self.threshold:
-            clause = next((s for s in scored if s.boost >= CLAUSE_BOOST), None)
+            # Only where a section is headed for it: say so, quoting its best sentence.
+            clause = next((s for s in scored if s.boost >= CLAUSE_BOOST + SECTION_BOOST), None)
             return ([clause.sentence], False) if clause else ([], False)
         keep, seen = [best], {_norm(best.sentence.text)}
         for cand in scored[1:]:

@@ -22,7 +22,7 @@ MAX_SUMMARY_SENTENCES = 12
 UNSURE = "Not certain this answers it; the closest passage is quoted."
 _REDACTED = re.compile(r"\[\s*\*+\s*\]|\{\s*\*+\s*\}|\[redacted\]", re.IGNORECASE)
 CLAUSE_BOOST = 0.8
-_SECTION_BOOST = 0.4
+SECTION_BOOST = 0.4
 
 
 class _Passage(Protocol):
@@ -55,6 +55,7 @@ def contract_parts(
         by_passage.setdefault(s.passage, []).append(s)
     parts: list[Part] = []
     in_sections: set[tuple[int, int]] = set()
+    opening: set[tuple[int, int]] = set()
     for view in docs:
         texts = [passages[i].text for i in view.parts]
         if kind is not None and kind.name == "parties":
@@ -71,6 +72,8 @@ def contract_parts(
         bodies = {i: rc.body(view, i, by_passage, texts) for i in found}
         for i in found:
             in_sections.update((s.passage, s.start) for s in bodies[i])
+            # A clause's opening sentence states it; the rest qualify it.
+            opening.update((s.passage, s.start) for s in bodies[i][:1])
         if summary and any(bodies.values()):
             parts.append(_summary(view, bodies))
     if parts or kind is None or kind.clause is None:
@@ -81,7 +84,8 @@ def contract_parts(
         # circumstances ... liable ... consequential loss" over "sole remedy").
         n = len(kind.clause.findall(s.text))
         b = CLAUSE_BOOST + 0.1 * min(n - 1, 2) if n else 0.0
-        b += _SECTION_BOOST if (s.passage, s.start) in in_sections else 0.0
+        b += SECTION_BOOST if (s.passage, s.start) in in_sections else 0.0
+        b += SECTION_BOOST if (s.passage, s.start) in opening else 0.0
         if b:
             boost[i] = b
     return [], boost

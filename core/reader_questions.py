@@ -79,7 +79,7 @@ KINDS = (  # first match wins, so narrower kinds come first
             r"\bexpir|\b(?:initial|renewal)\s+term\b|\bterm\s+of\b|\bhow\s+long\b|\bduration\b"
             r"|\brenew|\bwhen\s+does\b[^?]*\bend\b|\bthe\s+term\b"
         ),
-        _p(r"\bterm\b|duration|expir|renewal|terminat"),
+        _p(r"\bterm\b|duration|expir|renewal"),
         _p(
             r"\b(?:initial\s+)?term\b[^.]{0,200}\b(?:continue|commence|remain|expire|end|last)"
             r"|\bterm\s+of\s+this\b[^.]{0,80}\b(?:shall|will|is)\b"
