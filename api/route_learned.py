@@ -1,16 +1,18 @@
-"""The learned branch of `routing.plan()` in auto mode: weigh each affordable way to stuff
-against retrieval with the router's p(rag ok), and say why in the plan's words.
+"""The learned branch of `routing.plan()` in auto mode: weigh stuffing the long-context
+model against retrieval with the router's estimates, and say why in the plan's words.
 
-Kept apart from routing.py so the rules stay readable; it sees the router's options
-only through their mode, model, cost and fit (duck-typed, no import of routing).
+Kept apart from routing.py so the rules stay readable; it sees the two options only
+through their mode and model (duck-typed, no import of routing).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.route_model import LearnedRouter, question_type
+
+# (routing option, list cost in $, input price in $/1M tokens)
+Priced = tuple[object, float, float]
 
 
 @dataclass(frozen=True)
@@ -28,60 +30,32 @@ def learned_pick(
     question_tokens: int,
     doc_tokens: int,
     n_documents: int,
-    stuffs: Sequence[tuple[object, float, float]],
-    rag: tuple[object, float, float],
-) -> Pick | None:
-    """The option with the largest expected gain over `rag`, or rag itself; None if no
-    stuff option is usable (the rules then say why: too large, over budget, no key).
+    stuff: Priced,
+    rag: Priced,
+) -> Pick:
+    """Stuff when the expected value of a better answer beats what stuffing adds.
 
-    Each option comes as (option, list cost, input price $/1M); offline the prices are the
-    paid models' the reader stands in for, so a question routes the same with or without
-    a key."""
-    rag_opt, rag_cost, rag_price = rag
-    best, best_gain, seen = None, 0.0, set()
-    ps: list[tuple[object, float, float]] = []
-    for opt, cost, price in stuffs:
-        if opt.model.name in seen:  # type: ignore[attr-defined]
-            continue
-        seen.add(opt.model.name)  # type: ignore[attr-defined]
-        p, better = router.p_rag_ok(
-            question, question_tokens, doc_tokens, n_documents, price, rag_price
-        )
-        ps.append((opt, p, cost - rag_cost))
-        gain = router.stuff_gain(p, better, cost - rag_cost, prefer)
-        if gain > best_gain:
-            best, best_gain = opt, gain
-    if not ps:
-        return None
-    kind = question_type(question).replace("_", " ")
-    size = f"{doc_tokens / 1000:,.0f}K tokens" if doc_tokens >= 1000 else f"{doc_tokens} tokens"
-    tag = f"router {router.version}, prefer {prefer}"
-    rejected: dict[tuple[str, str], str] = {}
-    if best is None:
-        opt, p, extra = min(ps, key=lambda t: t[1])
-        reason = (
-            f"rag: p(rag ok)={p:.2f} for a {kind} question over {size}; stuffing"
-            f" {opt.model.name} would add ${extra:.4f} for a {1 - p:.0%} chance of a better"
-            f" answer ({tag})"
-        )  # type: ignore[attr-defined]
-        for o, po, extra_o in ps:
-            rejected[(o.mode, o.model.name)] = (  # type: ignore[attr-defined]
-                f"p(rag ok)={po:.2f}: a {1 - po:.0%} chance of a better answer is not worth"
-                f" ${extra_o:.4f} more ({tag})"
-            )
-        return Pick(rag_opt, reason, p, rejected)
-    p = next(po for o, po, _ in ps if o is best)
-    extra = next(e for o, _, e in ps if o is best)
-    reason = (
-        f"stuff: p(rag ok)={p:.2f} for a {kind} question over {size}; a {1 - p:.0%} chance"
-        f" of a better answer is worth the ${extra:.4f} stuffing {best.model.name} adds ({tag})"
-    )  # type: ignore[attr-defined]
-    rejected[(rag_opt.mode, rag_opt.model.name)] = (  # type: ignore[attr-defined]
-        f"p(rag ok)={p:.2f}: retrieval would save ${extra:.4f} but more likely answer worse"
+    Offline the prices are those of the paid models the reader stands in for, so a
+    question routes the same with or without a key."""
+    (s_opt, s_cost, s_price), (r_opt, r_cost, r_price) = stuff, rag
+    p_ok, p_better = router.estimate(
+        question, question_tokens, doc_tokens, n_documents, s_price, r_price
     )
-    for o, po, _ in ps:
-        if o is not best:
-            rejected[(o.mode, o.model.name)] = (  # type: ignore[attr-defined]
-                f"p(rag ok)={po:.2f} against it; {best.model.name} is the better bet"  # type: ignore[attr-defined]
-            )
-    return Pick(best, reason, p, rejected)
+    extra = s_cost - r_cost
+    gain = router.stuff_gain(p_ok, p_better, extra, prefer)
+    kind = question_type(question).replace("_", " ")
+    article = "an" if kind[0] in "aeiou" else "a"
+    size = f"{doc_tokens / 1000:,.0f}K tokens" if doc_tokens >= 1000 else f"{doc_tokens} tokens"
+    stuff_name = s_opt.model.name  # type: ignore[attr-defined]
+    head = f"p(rag ok)={p_ok:.2f} for {article} {kind} question over {size}"
+    odds = f"a {1 - p_ok:.0%} chance of a better answer (and {p_better:.0%} of a worse one)"
+    tag = f"router {router.version}, prefer {prefer}"
+    s_key = (s_opt.mode, stuff_name)  # type: ignore[attr-defined]
+    r_key = (r_opt.mode, r_opt.model.name)  # type: ignore[attr-defined]
+    if gain <= 0:
+        reason = f"rag: {head}; stuffing {stuff_name} would add ${extra:.4f} for {odds} ({tag})"
+        why = f"p(rag ok)={p_ok:.2f}: {odds} is not worth ${extra:.4f} more ({tag})"
+        return Pick(r_opt, reason, p_ok, {s_key: why})
+    reason = f"stuff: {head}; {odds} is worth the ${extra:.4f} stuffing {stuff_name} adds ({tag})"
+    why = f"p(rag ok)={p_ok:.2f}: retrieval would save ${extra:.4f} but more likely answer worse"
+    return Pick(s_opt, reason, p_ok, {r_key: why})

@@ -205,9 +205,9 @@ def plan(
 
         affordable = budget is None or stuff_long.cost <= budget
         usable = stuff_long.fits and not stuff_long.missing and affordable
-        stuffs = [priced(stuff_long, shape_long)] if usable else []
-        args = (question, q_tokens, doc_tokens, n, stuffs, priced(rag, shape_cheap))
-        pick = learned_pick(router, policy.prefer, *args)
+        if usable:
+            args = (question, q_tokens, doc_tokens, n, priced(stuff_long, shape_long))
+            pick = learned_pick(router, policy.prefer, *args, priced(rag, shape_cheap))
 
     if pick is not None:
         chosen, reason = pick.chosen, pick.reason  # type: ignore[assignment]

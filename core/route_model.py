@@ -205,7 +205,7 @@ class LearnedRouter:
     def version(self) -> str:
         return self.model.version
 
-    def p_rag_ok(
+    def estimate(
         self,
         question: str,
         question_tokens: int,

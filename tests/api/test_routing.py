@@ -235,7 +235,7 @@ def test_route_table_with_the_learned_router(catalog, router, i):
     assert "p(rag ok)=" in route.reason and router.version in route.reason
     assert route.p_rag_ok is not None
     expected_rag = route.mode == "rag"
-    p, better = router.p_rag_ok(
+    p, better = router.estimate(
         question,
         count_tokens(question),
         sum(d.tokens for d in documents),
