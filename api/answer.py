@@ -16,7 +16,9 @@ from dataclasses import dataclass, field, replace
 
 from api import context, prompt
 from api.citations import Citation, verify
+from api.document_names import named_in
 from api.metrics import Metrics
+from api.retrieval import Ranking
 from api.routing import Policy, RoutePlan, plan, stuff_plan
 from core.catalog import Catalog, load_catalog
 from core.embeddings import Embedder
@@ -63,6 +65,7 @@ class ReadPath:
     policy: Policy = field(default_factory=Policy)
     metrics: Metrics | None = None  # the app's Prometheus series, when it has them
     router: LearnedRouter | None = None  # the learned estimate plan() weighs, if loaded
+    ranking: Ranking = field(default_factory=Ranking)  # how search and rag rank chunks
 
 
 def build_read_path(
@@ -93,6 +96,9 @@ def build_read_path(
         policy=Policy(prefer=settings.route_prefer),
         metrics=metrics,
         router=router,
+        ranking=Ranking(
+            settings.search_fusion, settings.search_clean_query, settings.search_named_documents
+        ),
     )
 
 
@@ -192,6 +198,8 @@ def prepare(
     """Resolve documents and plan the route; raises before anything is spent. `prefer`
     (cost | balanced | quality) overrides the service's default for the learned router."""
     docs = resolve(rp, document_ids)
+    if rp.ranking.named_documents:  # "In the Acme NDA, ...": just that one
+        docs = named_in(question, docs) or docs
     policy = replace(
         rp.policy,
         mode=mode,
@@ -288,7 +296,14 @@ def _attempt(
     else:
         assert rp.store is not None and rp.embedder is not None  # checked in prepare()
         sources, ranked = context.retrieved(
-            rp.store, rp.embedder, q.text, rp.tenant_id, q.documents, route.retrieval_budget, pages
+            rp.store,
+            rp.embedder,
+            q.text,
+            rp.tenant_id,
+            q.documents,
+            route.retrieval_budget,
+            pages,
+            rp.ranking,
         )
     spec = rp.catalog.get(route.model)
     if spec.is_local:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
@@ -29,7 +30,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
 from api.metrics import Metrics
 from api.request_ids import RequestIdMiddleware
-from api.routes import documents, health, metrics, query, usage
+from api.routes import documents, health, metrics, query, search, usage
 from api.uploads import JobQueue
 from core.embeddings import Embedder, build_embedder
 from core.files import FileStore
@@ -48,7 +49,15 @@ JobsStarter = Callable[
     [Settings, Ingestor | None, ExitStack], tuple[JobQueue, dict[str, Callable[[], None]]]
 ]
 
-ROUTERS = (health.router, documents.router, query.router, usage.router, metrics.router)
+_PROBE_THREADS = 4
+ROUTERS = (
+    health.router,
+    documents.router,
+    query.router,
+    search.router,
+    usage.router,
+    metrics.router,
+)
 
 
 def create_app(
@@ -83,6 +92,8 @@ def create_app(
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # /readyz probes run here, a few at a time, never on the pool that queries share.
+    app.state.probe_threads = CapacityLimiter(_PROBE_THREADS)
     with ExitStack() as stack:
         app.state.resources = await run_in_threadpool(
             build_resources, app.state.settings, app.state.shared_embedder, app.state.jobs, stack

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from api.prompt import Section, Source
-from api.retrieval import retrieve
+from api.retrieval import DEFAULT_RANKING, Ranking, retrieve
 from core.embeddings import Embedder
 from core.pages import PageStore
 from core.reader import Passage
@@ -53,6 +53,7 @@ def retrieved(
     documents: Sequence[Document],
     token_budget: int,
     pages: PageCache,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> tuple[list[Source], list[StoredChunk]]:
     """The excerpts hybrid retrieval picks, in document order; and the hits in rank order."""
     found = retrieve(
@@ -63,6 +64,7 @@ def retrieved(
         [d.id for d in documents],
         token_budget,
         page_texts=pages.all,
+        ranking=ranking,
     )
     by_doc: dict[str, list[Section]] = {}
     for ex in found.excerpts:

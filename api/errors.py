@@ -1,16 +1,45 @@
-"""Error bodies in the documented shapes, whatever the input.
+"""Errors as HTTP answers, in one place: the domain errors' status table, and error bodies
+in the documented shapes whatever the input.
+
+Domain errors' messages are written for the person asking, so they go out as `detail`.
 
 FastAPI's own 422 echoes each offending `input` back; a NaN or an infinity there cannot
 be written as JSON (a 500 instead of the 422), and a huge input would be sent back whole.
-This handler keeps the documented shape (`detail`: a list of `loc`, `msg`, `type`) and
-drops the echoed values.
+`validation_error` keeps the documented shape (`detail`: a list of `loc`, `msg`, `type`)
+and drops the echoed values.
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from api import answer
+from api.routing import RouteError
+from api.schemas import ErrorOut
+from core.llm import AllModelsFailed
+
+STATUS: dict[type[Exception], int] = {
+    answer.DocumentNotFound: 404,
+    answer.DocumentNotReady: 409,
+    answer.NoDocuments: 409,
+    RouteError: 422,
+    answer.RetrievalUnavailable: 503,
+    AllModelsFailed: 502,
+}
+DOMAIN_ERRORS = tuple(STATUS)
+
+
+def responses(*codes: int) -> dict:
+    """OpenAPI `responses` for these status codes, all in the ErrorOut shape."""
+    return {code: {"model": ErrorOut} for code in sorted(set(codes))}
+
+
+def http_error(exc: Exception) -> HTTPException:
+    """The HTTPException for a domain error of STATUS."""
+    status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
+    return HTTPException(status, str(exc))
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

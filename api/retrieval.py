@@ -1,7 +1,9 @@
 """Hybrid, order-preserving retrieval with page labels.
 
-Qdrant fuses a dense (MiniLM) and a sparse BM25 prefetch with RRF, filtered to the
-tenant and the requested documents (core/store.py). Here the best chunks are taken up
+`rank()` is the one ranking, shared by `POST /search` and the `rag` path: the question
+is stripped of its framing ("Does the agreement state that ..."), and Qdrant fuses a
+dense (MiniLM) and a sparse BM25 prefetch by their score distributions (DBSF), filtered
+to the tenant and the requested documents (core/store.py). Here the best chunks are taken up
 to a token budget, the neighbours of the best few are pulled in (an answer often runs
 across a chunk boundary), and the result is put back in document order: order-preserving
 retrieval reads better than relevance order on long documents (OP-RAG, Yu et al. 2024).
@@ -11,6 +13,7 @@ exact slice of one page's text and carries that page's number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +22,56 @@ from core.store import ChunkStore, StoredChunk
 from core.tokens import count_tokens
 
 PageTexts = Callable[[str], Sequence[str] | None]  # document id -> its page texts (page 1 first)
+
+# "Consider the <agreement>; " (LegalBench-RAG's wording) and "Does the document state
+# that ...": words every question shares, which pull dense search toward any clause
+# that talks about "the document". Only framing verbs go; "allow" or "terminate" stay.
+_CONSIDER = re.compile(r"^\s*consider\s+the\b[^;]{0,300};\s*", re.IGNORECASE)
+_FRAMING = re.compile(
+    r"^\s*(?:does|do|did|is|are|will|would|can)\s+(?:the|this|our|my)\s+"
+    r"(?:document|agreement|contract|nda|text|policy)\s+"
+    r"(?:(?:say|state|mention|indicate|specify|stipulate|provide|contain|include|describe)s?"
+    r"\s+)?(?:(?:a|any)\s+(?:clause|provision|section|term)s?\s+)?"
+    r"(?:that|whether(?:\s+or\s+not)?|if)?\s*",
+    re.IGNORECASE,
+)
+
+
+def clean_query(question: str) -> str:
+    """The question without its framing; the question itself if nothing would be left."""
+    stripped = _FRAMING.sub("", _CONSIDER.sub("", question), count=1).strip()
+    return stripped if len(stripped) >= 3 else question
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How `rank()` ranks, from settings (FOLIO_SEARCH_*); the defaults measured best."""
+
+    fusion: str = "dbsf"  # or "rrf"
+    clean_query: bool = True
+    named_documents: bool = True  # a question naming documents asks just those
+
+
+DEFAULT_RANKING = Ranking()
+
+
+def rank(
+    store: ChunkStore,
+    embedder: Embedder,
+    question: str,
+    tenant_id: str,
+    document_ids: Sequence[str] | None,
+    limit: int,
+    ranking: Ranking = DEFAULT_RANKING,
+) -> list[StoredChunk]:
+    """The chunks that best answer `question`, best first (`POST /search` shows these)."""
+    query = clean_query(question) if ranking.clean_query else question
+    vector = embedder.embed([query])[0]
+    prefetch = max(2 * limit, 128)  # DBSF normalises over each list: give it a wide one
+    ids = list(document_ids) if document_ids is not None else None
+    return store.hybrid_search(
+        query, vector, tenant_id, ids, limit=limit, prefetch_limit=prefetch, fusion=ranking.fusion
+    )
 
 
 @dataclass
@@ -51,13 +104,11 @@ def retrieve(
     page_texts: PageTexts | None = None,
     expand: int = 2,
     limit: int = 40,
+    ranking: Ranking = DEFAULT_RANKING,
 ) -> Retrieved:
     """Best chunks for `question` up to `token_budget`, neighbours of the top `expand` hits
     included, returned as page-labelled excerpts in document order."""
-    vector = embedder.embed([question])[0]
-    hits = store.hybrid_search(
-        question, vector, tenant_id, list(document_ids), limit=limit, prefetch_limit=limit * 2
-    )
+    hits = rank(store, embedder, question, tenant_id, document_ids, limit, ranking)
     chosen = select(store, hits, token_budget, expand)
     order = {doc_id: i for i, doc_id in enumerate(document_ids)}
     chosen.sort(key=lambda c: (order.get(c.document_id, len(order)), c.chunk_index))

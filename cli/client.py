@@ -64,6 +64,10 @@ class FolioClient:
     def document(self, document_id: str) -> dict:
         return self._json(self._http.get(f"/documents/{document_id}"))
 
+    def search(self, body: dict) -> dict:
+        """POST /search: ranked passages for `body` (query, document_ids, k)."""
+        return self._json(self._http.post("/search", json=body))
+
     def delete(self, document_id: str) -> None:
         self._json(self._http.delete(f"/documents/{document_id}"))
 

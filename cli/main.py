@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, ingest, serve, usage, worker
+from cli import ask, ingest, search, serve, usage, worker
 from cli import eval as eval_cli
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ def _root() -> None:
 
 ingest.register(app)
 ask.register(app)
+search.register(app)
 eval_cli.register(app)
 serve.register(app)
 worker.register(app)

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     # Search (the ranking /search and the rag path share; docs/EVAL.md measures each)
     search_fusion: Literal["dbsf", "rrf"] = "dbsf"
     search_clean_query: bool = True  # drop "Does the agreement state that ..." framing
+    search_named_documents: bool = True  # "In the Acme NDA, ...": search just that one
 
     # Queue
     broker_url: str | None = None  # unset: embedded SQLite broker under DATA_DIR

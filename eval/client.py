@@ -114,6 +114,13 @@ class FolioClient:
         _raise_for(response)
         return response.json()
 
+    def search(self, query: str, document_ids: list[str] | None, k: int = 8) -> dict[str, Any]:
+        """POST /search: the ranked passages, as the `rag` path would see them."""
+        body = {"query": query, "document_ids": document_ids, "k": k}
+        response = self._http.post("/search", json=body)
+        _raise_for(response)
+        return response.json()
+
     def delete(self, document_id: str) -> None:
         """DELETE /documents/{id}; a document already gone is fine."""
         response = self._http.delete(f"/documents/{document_id}")

@@ -38,8 +38,8 @@ class RunConfig:
     trials: int = 1
     seed: int = 0
     keep_documents: bool = False
-    chunk_tokens: int = 256
-    chunk_overlap: int = 32
+    chunk_tokens: int = 128
+    chunk_overlap: int = 16
     max_cost_usd: float | None = None
     ingest_timeout_s: float = 3600.0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from core.pages import PageStore
+from core.settings import Settings
 from ingest.chunk import chunk_pages
 from ingest.pdf import read_pages
 
@@ -62,7 +63,11 @@ def wait_done(client, doc_id: str, timeout_s: float = 300) -> dict:
     )
 
 
-def expected_counts(path: Path, chunk_tokens: int = 256, overlap: int = 32) -> tuple[int, int]:
+def expected_counts(
+    path: Path,
+    chunk_tokens: int = Settings.model_fields["chunk_tokens"].default,
+    overlap: int = Settings.model_fields["chunk_overlap"].default,
+) -> tuple[int, int]:
     """(pages, chunks) of a clean run, worked out here with pypdf and the chunker alone."""
     texts = [page.text for page in read_pages(path)]
     assert len(texts) == len(PdfReader(path).pages)
