@@ -176,6 +176,24 @@ def test_paid_route_escalates_and_counts_both_costs(api, monkeypatch):
     assert after.get("gpt-5.2", 0) - before.get("gpt-5.2", 0) == 1
 
 
+def test_prefer_reaches_the_learned_router(api, monkeypatch):
+    rp = api.app.state.read_path
+    bad = api.post("/query", json={"question": "Which law governs?", "prefer": "cheapest"})
+    assert bad.status_code == 422 and "prefer" in bad.text
+    # A retrieval budget below the document's size, so retrieval would not read it whole
+    # and the learned router (not the small-document rule) decides.
+    monkeypatch.setattr(rp, "policy", type(rp.policy)(retrieval_budget=500))
+    doc = [api.ids["ivillage"]]
+    out = _ask(api, question="Which state's law applies?", document_ids=doc, prefer="cost")
+    route = out["route"]
+    # prefer cost puts no value on a better answer: retrieval, explained and versioned
+    assert route["mode"] == "rag" and not route["escalated"]
+    assert "prefer cost" in route["reason"] and rp.router.version in route["reason"]
+    assert "p(rag ok)=" in route["reason"]
+    default = _ask(api, question="Which state's law applies?", document_ids=doc)["route"]
+    assert "prefer balanced" in default["reason"]  # FOLIO_ROUTE_PREFER's default
+
+
 def test_every_model_failing_is_a_502_naming_each(api, monkeypatch):
     rp = api.app.state.read_path
     key = "sk-test-never-shown"
