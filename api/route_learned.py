@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.route_model import LearnedRouter, question_type
+from core.route_features import question_type
+from core.route_model import LearnedRouter
 
 # (routing option, list cost in $, input price in $/1M tokens)
 Priced = tuple[object, float, float]

@@ -16,7 +16,8 @@ import numpy as np
 
 from core.catalog import Catalog
 from core.question_vectors import QuestionVectors
-from core.route_model import Preference, RouteModel, base_features
+from core.route_features import base_features
+from core.route_model import Preference, RouteModel
 from core.tokens import count_tokens
 from eval.lara import answer, fold_of
 from eval.lara_scoring import score
