@@ -1,0 +1,64 @@
+"""The learned router's weights file, its question vectors and its choice."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.question_vectors import static_minilm
+from core.route_features import BASE_FEATURES, base_features, question_type
+from core.route_model import LearnedRouter, RouteModelError, load_route_model
+
+
+def test_shipped_weights_load_and_name_their_version():
+    model = load_route_model()
+    assert model.version.startswith("lara-dev-")
+    assert model.vector_dim == 384 and model.better_weights is not None
+    assert set(model.preferences) == {"cost", "balanced", "quality"}
+    assert model.trained_on["cv_folds_by_document"] >= 2  # fitted by document folds
+
+
+def test_a_broken_weights_file_says_how_to_rebuild_it(tmp_path):
+    good = load_route_model().to_json()
+    bad = dict(good, weights=good["weights"][:-1])
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(bad))
+    with pytest.raises(RouteModelError, match="folio eval router --train"):
+        load_route_model(path)
+    path.write_text(json.dumps(dict(good, features=["renamed"] + good["features"][1:])))
+    with pytest.raises(RouteModelError, match="features"):
+        load_route_model(path)
+    with pytest.raises(RouteModelError, match="cannot read"):
+        load_route_model(tmp_path / "missing.json")
+
+
+def test_static_minilm_vectors(embedder):
+    vectors = static_minilm(embedder)
+    a = vectors("What is the governing law of this agreement?")
+    b = vectors("What is the governing law of this agreement?")
+    c = vectors("How many shares were issued in 2023?")
+    assert a.shape == (384,) and np.allclose(a, b)
+    assert abs(float(np.linalg.norm(a)) - 1) < 1e-5
+    assert float(a @ c) < 0.99
+    assert not vectors("").any()
+    assert static_minilm(object()) is None  # an API embedder has no table to read
+
+
+def test_features_and_the_choice():
+    assert question_type("How many employees?") == "how_many"
+    assert question_type("Why did she leave?") == "why"
+    assert question_type("Hello there") == "other"
+    feats = base_features("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
+    assert len(feats) == len(BASE_FEATURES)
+    router = LearnedRouter(load_route_model())
+    p_ok, p_better = router.estimate("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
+    assert 0 < p_better <= p_ok < 1
+    # stuff 30% likelier better, rag 10%: the more a preference values an answer, the more
+    # stuffing is worth; the shipped `cost` puts no value on it, so it never stuffs
+    gains = [router.stuff_gain(0.7, 0.1, 0.01, pref) for pref in ("cost", "balanced", "quality")]
+    assert gains[0] == pytest.approx(-0.01) and gains[0] < gains[1] < gains[2]
+    assert router.stuff_gain(0.7, 0.4, 0.0, "quality") < 0  # rag likelier better: never stuff
+    with pytest.raises(ValueError, match="prefer must be one of"):
+        router.stuff_gain(p_ok, p_better, 0.01, "cheapest")
