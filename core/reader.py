@@ -142,6 +142,8 @@ class OfflineReader:
         if not scored:
             return [], False
         scored.sort(key=lambda s: s.rank, reverse=True)
+        if boost:  # a clause-worded sentence that fails the threshold must not hide one that passes
+            scored = [s for s in scored if s.evidence >= self.threshold] or scored
         best = scored[0]
         if best.evidence < self.threshold:
             # Only where a section is headed for it: say so, quoting its best sentence.

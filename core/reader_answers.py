@@ -21,8 +21,8 @@ from core.reader_sentences import Sentence
 MAX_SUMMARY_SENTENCES = 12
 UNSURE = "Not certain this answers it; the closest passage is quoted."
 _REDACTED = re.compile(r"\[\s*\*+\s*\]|\{\s*\*+\s*\}|\[redacted\]", re.IGNORECASE)
-CLAUSE_BOOST = 0.8
-SECTION_BOOST = 0.4
+CLAUSE_BOOST = 0.4
+SECTION_BOOST = 0.2
 
 
 class _Passage(Protocol):
@@ -68,6 +68,8 @@ def contract_parts(
             if quoted:
                 parts.append(Part(view.document_id, "", quoted))
             continue
+        if not _is_contract(view):
+            continue  # an essay or a report is left to the plain reader
         found = rc.sections(view, kind, topic_words(question))
         bodies = {i: rc.body(view, i, by_passage, texts) for i in found}
         for i in found:
@@ -78,12 +80,15 @@ def contract_parts(
             parts.append(_summary(view, bodies))
     if parts or kind is None or kind.clause is None:
         return parts, {}
+    contract_passages = {i for v in docs if _is_contract(v) for i in v.parts}
     boost: dict[int, float] = {}
     for i, s in enumerate(sentences):
+        if s.passage not in contract_passages:
+            continue
         # Each further phrase of the clause's wording adds a little ("under no
         # circumstances ... liable ... consequential loss" over "sole remedy").
         n = len(kind.clause.findall(s.text))
-        b = CLAUSE_BOOST + 0.1 * min(n - 1, 2) if n else 0.0
+        b = CLAUSE_BOOST + 0.05 * min(n - 1, 2) if n else 0.0
         b += SECTION_BOOST if (s.passage, s.start) in in_sections else 0.0
         b += SECTION_BOOST if (s.passage, s.start) in opening else 0.0
         if b:
@@ -112,6 +117,12 @@ def compose(
         chunks.append(" ".join(words))
         cites += [(part.document_id, passages[s.passage].page, s.text) for s in part.sentences]
     return "\n\n".join(chunks), cites
+
+
+def _is_contract(view: rc.DocView) -> bool:
+    """Read as a contract: a preamble, and parties it defines or signature blocks."""
+    c = view.contract
+    return c.preamble is not None and bool(c.parties or c.signatures)
 
 
 def _summary(view: rc.DocView, bodies: Mapping[int, list[Sentence]]) -> Part:

@@ -51,6 +51,12 @@ KINDS = (  # first match wins, so narrower kinds come first
         ),
     ),
     Kind(
+        "insurance",
+        _p(r"\binsurance\b|\binsured\b"),
+        _p(r"insurance"),
+        _p(r"\binsurance\b|\binsured\b"),
+    ),
+    Kind(
         "liability",
         _p(r"\bliabilit|\bliable\b|\bcap\b[^?]*\bdamages|\bconsequential\b|\bdamages\b"),
         _p(r"liabilit|damages|remed"),
@@ -116,7 +122,7 @@ KINDS = (  # first match wins, so narrower kinds come first
     ),
     Kind(
         "confidentiality",
-        _p(r"\bconfidential|\bnon-?disclosure|\bsecre"),
+        _p(r"\bconfidential|\bnon-?disclosure"),
         _p(r"confiden|non-?disclosure"),
         _p(r"\bconfidential\w*|\bdisclos\w*"),
     ),
