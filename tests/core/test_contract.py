@@ -132,3 +132,31 @@ def test_the_structure_is_stored_with_the_page_texts_and_used(tmp_path, ivillage
     assert answer.text.startswith("Parties: Somebody Else (“FMM”)")
     store.delete("doc")
     assert store.contract("doc") is None and list(store.read("doc")) == []
+
+
+NEEDLES = (  # the legal needle suite's clauses (eval/needles.py), planted in a real contract
+    ("The termination fee payable under Section 9.2 is $4,217,000.",
+     "If this agreement is terminated under Section 9.2, what fee is owed?", "$4,217,000"),
+    ("Each party shall maintain commercial general liability insurance with limits of not less"
+     " than $7,350,000 per occurrence.",
+     "What per-occurrence limit must the liability insurance carry at minimum?", "$7,350,000"),
+    ("Written notice of non-renewal must be given no later than 137 days before the end of"
+     " the then-current term.",
+     "How far ahead of the end of the term must a party give notice that it will not renew?",
+     "137 days"),
+)  # fmt: skip
+
+
+def test_a_planted_clause_still_beats_the_contract_own_clauses(shared_data) -> None:
+    # The contract's own termination, liability and renewal sections rank up for these
+    # questions; a sentence that answers better must still win.
+    name = "ZEBRATECHNOLOGIESCORP_04_16_2014-EX-10.1-INTELLECTUAL PROPERTY AGREEMENT.PDF"
+    passages = _passages(shared_data / "legal" / "cuad" / name)
+    for i, (clause, _, _) in enumerate(NEEDLES):
+        page = passages[(i + 1) * len(passages) // 4]
+        cut = page.text.find(". ", len(page.text) // 2) + 2
+        page.text = page.text[:cut] + clause + " " + page.text[cut:]
+    reader = OfflineReader()
+    for _, question, fact in NEEDLES:
+        answer = reader.answer(question, passages)
+        assert answer.found and fact in answer.text, (question, answer.text[:200])
