@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PdfStreamError
+from pypdf.errors import LimitReachedError, PdfReadError, PdfStreamError
+
+from ingest.limits import IngestLimits
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,12 @@ class EmptyPdfError(PdfError):
 
 class NoTextError(PdfError):
     kind = "no_text"
+
+
+class LimitError(PdfError):
+    """Over one of the IngestLimits; the message names the limit and its FOLIO_ setting."""
+
+    kind = "limit"
 
 
 @dataclass
@@ -100,11 +108,15 @@ def _decrypt(reader: PdfReader, password: str | None) -> None:
         )
 
 
-def read_pages(path: Path, password: str | None = None) -> Iterator[Page]:
+def read_pages(
+    path: Path, password: str | None = None, limits: IngestLimits | None = None
+) -> Iterator[Page]:
     """Yield the text of each page in order, 1-based, holding one page at a time.
 
     Raises EmptyPdfError for a PDF without pages and NoTextError (after the last page)
-    when the whole file has no text layer.
+    when the whole file has no text layer. With `limits`, raises LimitError for too many
+    pages, or before extracting a page whose content streams (or the document's so far)
+    decode to more than allowed.
     """
     reader = open_pdf(path, password)
     try:
@@ -116,8 +128,12 @@ def read_pages(path: Path, password: str | None = None) -> Iterator[Page]:
         ) from exc
     if count == 0:
         raise EmptyPdfError("empty PDF: the file has no pages")
-    chars = 0
+    if limits is not None and count > limits.max_pages:
+        raise LimitError(limits.pages_reason(count))
+    chars = decoded = 0
     for index in range(count):
+        if limits is not None:
+            decoded += _check_decoded(reader, index, decoded, limits)
         text = _page_text(reader, index)
         chars += len("".join(text.split()))
         yield Page(number=index + 1, text=text)
@@ -135,9 +151,30 @@ def page_count(path: Path, password: str | None = None) -> int:
     return len(open_pdf(path, password).pages)
 
 
+def _check_decoded(reader: PdfReader, index: int, so_far: int, limits: IngestLimits) -> int:
+    """The decoded size of page `index`'s content streams; LimitError when it, or the
+    document's total with it, is over the limits. Decoding stops at pypdf's own cap."""
+    try:
+        contents = reader.pages[index].get_contents()
+        size = len(contents.get_data()) if contents is not None else 0
+    except LimitReachedError:
+        raise LimitError(limits.page_decoded_reason(index + 1, None)) from None
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - a broken stream is the text extractor's to report
+        return 0
+    if size > limits.max_page_decoded_bytes:
+        raise LimitError(limits.page_decoded_reason(index + 1, size))
+    if so_far + size > limits.max_decoded_bytes:
+        raise LimitError(limits.decoded_reason(index + 1, so_far + size))
+    return size
+
+
 def _page_text(reader: PdfReader, index: int) -> str:
     try:
         return reader.pages[index].extract_text() or ""
+    except MemoryError:  # the parser's memory cap: the whole document fails, not a page
+        raise
     except Exception as exc:  # noqa: BLE001 - one bad page must not sink the document
         log.warning("page %d: text extraction failed (%s); page kept empty", index + 1, _short(exc))
         return ""

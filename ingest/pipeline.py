@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.embeddings import Embedder
 from core.files import FileStore
@@ -19,7 +21,9 @@ from core.registry import Document, Registry, open_registry
 from core.store import ChunkStore, StoredChunk
 from core.tokens import count_tokens
 from ingest.chunk import chunk_pages
-from ingest.pdf import PdfError, read_pages
+from ingest.limits import IngestLimits
+from ingest.pdf import LimitError, PdfError, read_pages
+from ingest.sandbox import read_pages_isolated
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +40,10 @@ class Ingestor:
     embedder: Embedder
     files: FileStore
     pages: PageStore
-    chunk_tokens: int = 256
-    chunk_overlap: int = 32
+    chunk_tokens: int = 128
+    chunk_overlap: int = 16
+    index_titles: bool = True  # the file name joins each chunk's BM25 terms
+    limits: IngestLimits = field(default_factory=IngestLimits)
 
 
 @dataclass
@@ -85,13 +91,25 @@ def ingest_document(
 def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) -> IngestResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    limits = ing.limits
+    deadline = time.monotonic() + limits.max_ingest_s
     texts: list[str] = []
     page_tokens: list[int] = []
     path = ing.files.path_for(doc.sha256)
-    for page in read_pages(path, password):
-        texts.append(page.text)
-        page_tokens.append(count_tokens(page.text))
-        report.update(pages_parsed=page.number)
+    pages = (
+        read_pages_isolated(path, password, limits, deadline)
+        if limits.isolate
+        else read_pages(path, password, limits)
+    )
+    tokens = 0
+    with closing(pages):  # leaving early (a limit, a shutdown) stops the parser at once
+        for page in pages:
+            texts.append(page.text)
+            page_tokens.append(count_tokens(page.text))
+            tokens += page_tokens[-1]
+            if tokens > limits.max_document_tokens:
+                raise LimitError(limits.tokens_reason(tokens, page.number))
+            report.update(pages_parsed=page.number)
     report.update(pages_total=len(texts), pages_parsed=len(texts), force=True)
     timings["parse_s"] = time.perf_counter() - started
 
@@ -104,6 +122,9 @@ def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) 
     ing.store.delete_document(doc.id)
     embed_s = upsert_s = 0.0
     for start in range(0, len(chunks), EMBED_BATCH):
+        if time.monotonic() > deadline:
+            ing.store.delete_document(doc.id)  # a failed document leaves no points behind
+            raise LimitError(limits.time_reason(f"embedding (chunk {start} of {len(chunks)})"))
         batch = chunks[start : start + EMBED_BATCH]
         mark = time.perf_counter()
         vectors = ing.embedder.embed([c.text for c in batch])
@@ -122,7 +143,8 @@ def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) 
             )
             for c in batch
         ]
-        ing.store.upsert(doc.tenant_id, stored, vectors)
+        title = Path(doc.filename).stem if ing.index_titles else ""
+        ing.store.upsert(doc.tenant_id, stored, vectors, title=title)
         upsert_s += time.perf_counter() - mark
         report.update(chunks_embedded=start + len(batch))
     timings.update(embed_s=embed_s, upsert_s=upsert_s)
@@ -133,7 +155,6 @@ def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) 
     )
     timings["total_s"] = time.perf_counter() - started
     timings = {k: round(v, 4) for k, v in timings.items()}
-    tokens = sum(page_tokens)
     ing.registry.update(
         doc.id,
         status="ready",
@@ -208,4 +229,6 @@ def build_ingestor(
         pages=pages or PageStore(settings.pages_dir),
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
+        index_titles=settings.index_titles,
+        limits=IngestLimits.from_settings(settings),
     )

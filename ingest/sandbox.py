@@ -1,0 +1,145 @@
+"""Parse a PDF in a child process: pages stream back, memory returns to the OS when it
+exits, its address space is capped (FOLIO_MAX_PARSE_MEMORY_MB), and it is killed at the
+document's deadline (FOLIO_MAX_INGEST_S).
+
+The parent starts `python -m ingest.sandbox`, sends the job (path, password, limits) as
+one JSON line on stdin (never the command line: the password must not show in `ps`), and
+reads one JSON line per event on stdout: a page, a log line, the end, or a PdfError to
+re-raise with the same class and message as an in-process parse would give.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import selectors
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingest import pdf
+from ingest.limits import IngestLimits
+from ingest.pdf import LimitError, Page, PdfError
+
+log = logging.getLogger(__name__)
+
+_ERRORS: dict[str, type[PdfError]] = {
+    cls.__name__: cls
+    for cls in (
+        PdfError,
+        pdf.NotAPdfError,
+        pdf.EncryptedPdfError,
+        pdf.BrokenPdfError,
+        pdf.EmptyPdfError,
+        pdf.NoTextError,
+        LimitError,
+    )
+}
+
+
+def read_pages_isolated(
+    path: Path, password: str | None, limits: IngestLimits, deadline: float | None = None
+) -> Iterator[Page]:
+    """Like pdf.read_pages(path, password, limits), parsed in a child process; raises
+    LimitError past `deadline` (time.monotonic()) or when the child runs out of memory."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ingest.sandbox"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        job = {"path": str(path), "password": password, "limits": limits.to_dict()}
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(job).encode() + b"\n")
+        proc.stdin.close()
+        for event in _events(proc, deadline, limits):
+            if "page" in event:
+                yield Page(number=event["page"], text=event["text"])
+            elif "log" in event:
+                log.warning("%s", event["log"])
+            elif "error" in event:
+                raise _ERRORS.get(event["error"], PdfError)(event["message"])
+            elif "crash" in event:
+                raise RuntimeError(f"the PDF parser failed: {event['crash']}")
+            elif event.get("done"):
+                return
+        code = proc.wait()
+        raise pdf.BrokenPdfError(
+            f"the PDF parser stopped without a result (exit code {code}); the file may be"
+            " damaged: re-export it from its source"
+        )
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def _events(proc: subprocess.Popen, deadline: float | None, limits: IngestLimits) -> Iterator:
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and (wait <= 0 or not sel.select(wait)):
+                raise LimitError(limits.time_reason("parsing"))
+            line = proc.stdout.readline()
+            if not line:
+                return
+            yield json.loads(line)
+
+
+# --- the child ----------------------------------------------------------------------
+
+
+class _Forward(logging.Handler):
+    """Sends the child's warnings to the parent, which logs them with its request id."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _send({"log": record.getMessage()})
+
+
+def _send(event: dict) -> None:
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def _cap_memory(megabytes: int) -> None:
+    import resource
+
+    limit = megabytes << 20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def main() -> None:
+    """The child: parse the job read from stdin, one JSON event per stdout line."""
+    job = json.loads(sys.stdin.readline())
+    limits = IngestLimits(**job["limits"])
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.ERROR)
+    logging.getLogger("ingest").addHandler(_Forward(logging.WARNING))
+    _cap_memory(limits.max_parse_memory_mb)
+    try:
+        for page in pdf.read_pages(Path(job["path"]), job["password"], limits):
+            _send({"page": page.number, "text": page.text})
+    except PdfError as exc:
+        _send({"error": type(exc).__name__, "message": str(exc)})
+        return
+    except MemoryError:
+        _send({"error": "LimitError", "message": limits.memory_reason()})
+        return
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which re-raises
+        _send({"crash": f"{type(exc).__name__}: {exc}"[:400]})
+        return
+    _send({"done": True})
+
+
+if __name__ == "__main__":
+    main()
