@@ -14,6 +14,7 @@ from core.contract import Contract, read_contract
 from core.pages import PageStore, PageText
 from core.reader import OfflineReader, Passage
 from ingest.pdf import read_pages
+from ingest.pipeline import ingest_document
 
 IVILLAGE = "IVILLAGEINC_03_17_1999-EX-10.16-SPONSORSHIP AGREEMENT.PDF"
 NYLIAC = "NYLIACVARIABLEANNUITYSEPARATEACCOUNTIII_04_10_2020-EX-99.8.KK-SERVICE AGREEMENT.PDF"
@@ -160,3 +161,13 @@ def test_a_planted_clause_still_beats_the_contract_own_clauses(shared_data) -> N
     for _, question, fact in NEEDLES:
         answer = reader.answer(question, passages)
         assert answer.found and fact in answer.text, (question, answer.text[:200])
+
+
+def test_ingest_keeps_the_structure_with_the_page_texts(ingestor, shared_data) -> None:
+    path = shared_data / "legal" / "cuad" / NYLIAC
+    sha, size = ingestor.files.put_file(path)
+    doc, _ = ingestor.registry.create_or_get("default", path.name, sha, size)
+    assert ingest_document(doc.id, ingestor).status == "ready"
+    stored = ingestor.pages.contract(doc.id)
+    assert stored is not None and [p.roles for p in stored.parties] == [["FIIOC"], ["Company"]]
+    assert "Termination" in {s.heading for s in stored.sections}
