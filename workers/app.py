@@ -64,6 +64,10 @@ class FolioCelery(Celery):
             except ChannelError:  # Redis drops the key of an empty queue
                 return 0
 
+    def ping_workers(self, timeout_s: float = 1.0) -> int:
+        """How many workers answer a remote-control ping within `timeout_s`."""
+        return len(self.control.ping(timeout=timeout_s) or [])
+
     def ping_broker(self, timeout_s: float = 2.0) -> None:
         """Raise if the broker cannot be reached within `timeout_s`."""
         with self.connection_for_write() as conn:
