@@ -39,4 +39,3 @@ def test_readyz_is_503_without_workers_and_200_with_one(server_settings, ingesto
         finally:
             worker.stop()
             celery.close()
-
