@@ -184,9 +184,9 @@ class OfflineReader:
         typed = {i for i, s in enumerate(sentences) if kinds and holds(kinds, s.text)}
         # The best sentences holding the asked-for kind of value join the candidates.
         top += [i for i in sorted(typed, key=lambda i: -total[i])[: self.candidates // 2]]
-        if boost:  # the clause-worded sentences first; as many embedded as without them
-            clause = sorted(boost, key=lambda i: (-boost[i], -total[i]))[: self.candidates]
-            top = (clause + top)[: self.candidates * 3 // 2]
+        if boost:  # the clause-worded sentences first; no more embedded than without them
+            clause = sorted(boost, key=lambda i: (-boost[i], -total[i]))[: self.candidates * 2 // 3]
+            top = list(dict.fromkeys(clause + top))[: self.candidates]
         top = list(dict.fromkeys(top))
         if not top or total[top[0]] <= 0 and not typed and not boost:
             return []
