@@ -59,6 +59,23 @@ def test_worker_publishes_no_port_and_can_scale(compose) -> None:
     assert "container_name" not in worker  # a fixed name would forbid --scale worker=N
 
 
+def test_published_ports_bind_the_loopback_interface_only(compose) -> None:
+    published = {}
+    for name, service in compose["services"].items():
+        for port in service.get("ports") or []:
+            if isinstance(port, dict):  # the long syntax
+                port = f"{port.get('host_ip', '')}:{port.get('published')}"
+            spec = str(port)
+            assert spec.startswith("127.0.0.1:"), f"{name} publishes {spec} on every interface"
+            published[name] = spec
+    assert set(published) == {"api", "flower"}  # redis, qdrant, workers: network-internal
+
+
+def test_api_container_healthcheck_asks_liveness(compose) -> None:
+    test = " ".join(compose["services"]["api"]["healthcheck"]["test"])
+    assert "/healthz" in test and "/readyz" not in test
+
+
 def test_api_and_workers_share_only_qdrant_redis_and_the_data_volume(compose) -> None:
     api, worker = compose["services"]["api"], compose["services"]["worker"]
     for service in (api, worker):
