@@ -9,12 +9,15 @@ signature blocks: core.contract), read from the same texts when they are written
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.contract import Contract, read_contract
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,8 +45,12 @@ class PageStore:
         atomically (the structure first, so the pages never lack theirs)."""
         final = self._path(document_id)
         pages = list(pages)
-        structure = read_contract([p.text for p in pages]).to_dict()
-        _write_atomic(self._structure_path(document_id), json.dumps(structure) + "\n")
+        try:
+            structure = read_contract([p.text for p in pages]).to_dict()
+            _write_atomic(self._structure_path(document_id), json.dumps(structure) + "\n")
+        except Exception:  # the structure helps answers; it must never fail an ingest
+            log.exception("no contract structure for %s", document_id)
+            self._structure_path(document_id).unlink(missing_ok=True)
         tmp = final.with_suffix(".jsonl.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             for page in pages:
