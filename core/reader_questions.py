@@ -135,8 +135,15 @@ KINDS = (  # first match wins, so narrower kinds come first
     Kind(
         "non_compete",
         _p(r"\bcompet|\bsolicit"),
-        _p(r"compet|restrictive\s+covenant|solicit"),
-        _p(r"\bcompet\w*|\bsolicit\w*"),
+        _p(
+            r"non-?compet|competi(?:tion|tive)\s+(?:restriction|activit|business)|restrictive"
+            r"\s+covenant|solicit"
+        ),
+        # Covenants not to compete, not "competitive" in passing.
+        _p(
+            r"\bnon-?compet\w*|\bnot\s+(?:\w+\s+){0,5}compete\b|\bcompete\s+with\b"
+            r"|\bcompeting\s+(?:products?|business)|\bcompetitive\s+business|\bsolicit\w*"
+        ),
     ),
     Kind(
         "audit",
