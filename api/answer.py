@@ -97,7 +97,11 @@ def build_read_path(
         metrics=metrics,
         router=router,
         ranking=Ranking(
-            settings.search_fusion, settings.search_clean_query, settings.search_named_documents
+            settings.search_fusion,
+            settings.search_clean_query,
+            settings.search_named_documents,
+            settings.search_grow_within,
+            settings.search_grow_chunks,
         ),
     )
 

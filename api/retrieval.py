@@ -50,6 +50,10 @@ class Ranking:
     fusion: str = "dbsf"  # or "rrf"
     clean_query: bool = True
     named_documents: bool = True  # a question naming documents asks just those
+    # /search passages: a hit takes in neighbours scoring within this many standard
+    # deviations of it, up to grow_chunks chunks (api/passages.py); 0 keeps single chunks.
+    grow_within: float = 0.9
+    grow_chunks: int = 3
 
 
 DEFAULT_RANKING = Ranking()

@@ -1,7 +1,8 @@
 """Search: the ranked passages the `rag` path would read, for a person to find the clause.
 
-The ranking is `api.retrieval.rank()`, the one the `rag` path uses. A passage is a
-chunk as stored: an exact slice of the document's text, with its first and last page.
+The ranking is `api.retrieval.rank()`, the one the `rag` path uses. A passage is a hit
+grown over neighbouring chunks that score nearly as well (api/passages.py): an exact
+slice of the document's text, with its first and last page.
 A question that spells out a document's name searches that document among those asked
 (see api/document_names.py); otherwise all of them (by default every ready one).
 """
@@ -14,7 +15,10 @@ from dataclasses import dataclass
 
 from api.answer import ReadPath, RetrievalUnavailable, resolve
 from api.document_names import named_in
+from api.passages import grow, run_score, run_text
 from api.retrieval import rank
+
+CANDIDATES = 128  # chunks ranked per search; passages are cut from these
 
 
 @dataclass
@@ -50,16 +54,33 @@ def search(
             " FOLIO_QDRANT_URL to a Qdrant server"
         )
     names = {d.id: d.filename for d in docs}
-    hits = rank(rp.store, rp.embedder, query, rp.tenant_id, list(names), k, rp.ranking)
+    ranking = rp.ranking
+    # Always the same candidates, whatever k: a longer list starts with the shorter one.
+    hits = rank(rp.store, rp.embedder, query, rp.tenant_id, list(names), CANDIDATES, ranking)
+    runs = grow(hits, k, ranking.grow_within, ranking.grow_chunks)
+    texts = _PageTexts(rp)
     results = [
         Passage(
-            document_id=hit.document_id,
-            filename=names.get(hit.document_id, ""),
-            pages=(hit.page_start, hit.page_end),
-            text=hit.text,
-            score=hit.score,
+            document_id=run[0].document_id,
+            filename=names.get(run[0].document_id, ""),
+            pages=(run[0].page_start, run[-1].page_end),
+            text=run_text(run, texts),
+            score=run_score(run),
             rank=i + 1,
         )
-        for i, hit in enumerate(hits)
+        for i, run in enumerate(runs)
     ]
     return SearchResult(results, list(names), (time.perf_counter() - started) * 1000)
+
+
+class _PageTexts:
+    """Each document's page texts, read once per search."""
+
+    def __init__(self, rp: ReadPath) -> None:
+        self._pages = rp.pages
+        self._cache: dict[str, list[str]] = {}
+
+    def __call__(self, document_id: str) -> list[str]:
+        if document_id not in self._cache:
+            self._cache[document_id] = [p.text for p in self._pages.read(document_id)]
+        return self._cache[document_id]

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.client import FolioClient, ServerError, default_url
+from cli.errors import reported
 from cli.local import local_read_path
+from cli.options import AsJson, ServerUrl
 from core.logs import configure_cli_logging
 from core.settings import Settings
 
@@ -41,8 +43,8 @@ def ask(
     prefer: Annotated[
         str | None, typer.Option(help="cost, balanced or quality (the learned router, auto).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON response.")] = False,
-    url: Annotated[str | None, typer.Option(help="Server URL (default: a local one).")] = None,
+    as_json: AsJson = False,
+    url: ServerUrl = None,
 ) -> None:
     """Ask your documents; prints the answer, its sources, the route taken and its cost."""
     settings = Settings()
@@ -53,15 +55,9 @@ def ask(
         body["max_cost_usd"] = max_cost
     if prefer is not None:
         body["prefer"] = prefer
-    try:
+    with reported(err):
         events = _events(body, url, settings, err, stream=not as_json)
         result = _show(events, out, as_json)
-    except ServerError as exc:
-        err.print(f"[red]error ({exc.status_code}):[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except httpx.HTTPError as exc:
-        err.print(f"[red]error:[/red] the server stopped answering ({type(exc).__name__})")
-        raise typer.Exit(2) from None
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 

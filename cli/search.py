@@ -10,14 +10,15 @@ import json
 import sys
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cli.client import FolioClient, ServerError, default_url
+from cli.client import FolioClient, default_url
+from cli.errors import reported
 from cli.local import local_read_path
+from cli.options import AsJson, ServerUrl
 from core.logs import configure_cli_logging
 from core.settings import Settings
 
@@ -33,22 +34,16 @@ def search(
         typer.Option("--doc", help="Document id to search (repeat; default: all)."),
     ] = None,
     k: Annotated[int, typer.Option("-k", "--k", help="How many passages.", min=1, max=100)] = 8,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON response.")] = False,
-    url: Annotated[str | None, typer.Option(help="Server URL (default: a local one).")] = None,
+    as_json: AsJson = False,
+    url: ServerUrl = None,
 ) -> None:
     """Find the passages that answer QUERY, best first, each with its document and pages."""
     settings = Settings()
     configure_cli_logging(settings)
     out, err = Console(), Console(stderr=True)
     body = {"query": query, "document_ids": doc or None, "k": k}
-    try:
+    with reported(err):
         result = _search(body, url, settings, err)
-    except ServerError as exc:
-        err.print(f"[red]error ({exc.status_code}):[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
-    except httpx.HTTPError as exc:
-        err.print(f"[red]error:[/red] the server stopped answering ({type(exc).__name__})")
-        raise typer.Exit(2) from None
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -72,13 +67,15 @@ def _search(body: dict, url: str | None, settings: Settings, err: Console) -> di
 
 def _table(result: dict) -> Table:
     table = Table(title=f"{len(result['results'])} passages in {result['latency_ms']:.0f} ms")
-    for column, style in (("#", "bold"), ("document", "cyan"), ("pages", ""), ("score", "")):
-        table.add_column(column, style=style, no_wrap=True)
-    table.add_column("text", overflow="fold")
+    table.add_column("#", style="bold", no_wrap=True)
+    table.add_column("document", style="cyan", overflow="fold", max_width=24)
+    table.add_column("pages", no_wrap=True)
+    table.add_column("score", no_wrap=True)
+    table.add_column("text", overflow="fold", min_width=30, ratio=1)
     for p in result["results"]:
         first, last = p["pages"]
         pages = str(first) if first == last else f"{first}-{last}"
         text = " ".join(p["text"].split())
         text = text if len(text) <= 400 else text[:397] + "..."
-        table.add_row(str(p["rank"]), p["filename"], pages, f"{p['score']:.3f}", escape(text))
+        table.add_row(str(p["rank"]), p["filename"], pages, f"{p['score']:.2f}", escape(text))
     return table

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     search_fusion: Literal["dbsf", "rrf"] = "dbsf"
     search_clean_query: bool = True  # drop "Does the agreement state that ..." framing
     search_named_documents: bool = True  # "In the Acme NDA, ...": search just that one
+    search_grow_within: float = Field(default=0.9, ge=0)  # passages over neighbours; 0: off
+    search_grow_chunks: int = Field(default=3, ge=1, le=10)
 
     # Queue
     broker_url: str | None = None  # unset: embedded SQLite broker under DATA_DIR

@@ -4,6 +4,7 @@ written as results.jsonl, report.md and retrieval_pr.png in the output folder.""
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -52,19 +53,25 @@ def run_retrieval(
                 bare, spaces = bare_bm25_searcher(bench.documents)
                 for row in score_rows(bench, spaces, bare, "bare-bm25", settings):
                     keep(row)
-            first = [
-                r
-                for r in rows
-                if (r["dataset"], r["system"], r["setting"]) == (bench.name, "folio", settings[0])
-            ]
+            ours = [r for r in rows if (r["dataset"], r["system"]) == (bench.name, "folio")]
+            first = [r for r in ours if r["setting"] == settings[0]]
             notes.append(
                 f"- {bench.name}: {len(bench.documents)} documents, {len(first)} of"
                 f" {len(bench.queries)} queries scored (the rest: no gold span found in the"
                 f" PDF's text); gold spans not found: {sum(r['gold_unlocated'] for r in first)};"
                 f" ingest {ingest_s:.0f} s, search {search_s:.0f} s"
+                + "".join(
+                    f"; median /search {setting} {_median(ours, setting):.0f} ms"
+                    for setting in settings
+                )
             )
     summary = summarize(rows)
     report = out / "report.md"
     report.write_text(markdown(summary, notes=notes), encoding="utf-8")
     plot(summary, out / "retrieval_pr.png")
     return report, summary
+
+
+def _median(rows: list[dict], setting: str) -> float:
+    values = [r["latency_ms"] for r in rows if r["setting"] == setting]
+    return statistics.median(values) if values else 0.0

@@ -32,6 +32,20 @@ LONG_PDF = "technical/pdf2image-memory-error-test-400p.pdf"
 DONE = ("ready", "failed")
 
 
+def offline_settings(data_dir: Path) -> Settings:
+    """Settings on `data_dir` with every client embedded and no model key, whatever the
+    developer's FOLIO_* variables or .env say (explicit values win over both)."""
+    return Settings(
+        data_dir=data_dir,
+        _env_file=None,
+        openai_api_key=None,
+        openai_base_url=None,
+        qdrant_url=None,
+        broker_url=None,
+        models_file=None,
+    )
+
+
 def multipart(path: Path, password: str | None = None) -> dict:
     """Keyword arguments for an httpx/TestClient POST of a PDF upload."""
     form = {"files": {"file": (path.name, path.read_bytes(), "application/pdf")}}
