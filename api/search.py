@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from api.answer import ReadPath, RetrievalUnavailable, resolve
 from api.document_names import named_in
@@ -58,7 +59,7 @@ def search(
     # Always the same candidates, whatever k: a longer list starts with the shorter one.
     hits = rank(rp.store, rp.embedder, query, rp.tenant_id, list(names), CANDIDATES, ranking)
     runs = grow(hits, k, ranking.grow_within, ranking.grow_chunks)
-    texts = _PageTexts(rp)
+    texts = cache(lambda doc_id: [page.text for page in rp.pages.read(doc_id)])
     results = [
         Passage(
             document_id=run[0].document_id,
@@ -71,16 +72,3 @@ def search(
         for i, run in enumerate(runs)
     ]
     return SearchResult(results, list(names), (time.perf_counter() - started) * 1000)
-
-
-class _PageTexts:
-    """Each document's page texts, read once per search."""
-
-    def __init__(self, rp: ReadPath) -> None:
-        self._pages = rp.pages
-        self._cache: dict[str, list[str]] = {}
-
-    def __call__(self, document_id: str) -> list[str]:
-        if document_id not in self._cache:
-            self._cache[document_id] = [p.text for p in self._pages.read(document_id)]
-        return self._cache[document_id]
