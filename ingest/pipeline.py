@@ -28,6 +28,9 @@ from ingest.sandbox import read_pages_isolated
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64  # chunks per embed-and-upsert round (progress granularity)
+#: Chunks a document embeds in one go before it may give way to documents waiting behind
+#: it (see `should_yield`): a long document never holds the worker for longer than this.
+EMBED_SLICE = 256
 _PROGRESS_EVERY_S = 0.5
 
 
@@ -44,6 +47,7 @@ class Ingestor:
     chunk_overlap: int = 16
     index_titles: bool = True  # the file name joins each chunk's BM25 terms
     limits: IngestLimits = field(default_factory=IngestLimits)
+    slice_chunks: int = EMBED_SLICE
 
 
 @dataclass
@@ -60,22 +64,42 @@ class IngestResult:
 ProgressFn = Callable[[Document], None]
 
 
+class Paused(Exception):
+    """The document gave way to others after a slice of its chunks: it is `queued` again,
+    its page texts stored and its progress kept; resume it with `resume_from=next_chunk`."""
+
+    def __init__(self, document_id: str, next_chunk: int) -> None:
+        super().__init__(f"{document_id} paused before chunk {next_chunk}")
+        self.document_id, self.next_chunk = document_id, next_chunk
+
+
 def ingest_document(
     document_id: str,
     ing: Ingestor,
     password: str | None = None,
     on_progress: ProgressFn | None = None,
+    should_yield: Callable[[], bool] | None = None,
+    resume_from: int = 0,
 ) -> IngestResult:
-    """Parse, chunk, embed and store one registered document; mark it ready or failed."""
+    """Parse, chunk, embed and store one registered document; mark it ready or failed.
+
+    With `should_yield` (true when other documents wait), after each slice of
+    `ing.slice_chunks` chunks the document may pause (raises Paused); `resume_from`
+    continues a paused one from its stored page texts, without parsing it again.
+    """
     doc = ing.registry.get(document_id)
     if doc is None:
         raise KeyError(f"unknown document {document_id}")
     password = password if password is not None else ing.registry.password(document_id)
-    ing.registry.mark_queued(document_id)
+    if not resume_from:
+        ing.registry.mark_queued(document_id)
     ing.registry.update(document_id, status="processing")
     report = _Reporter(ing.registry, document_id, on_progress)
     try:
-        return _run(doc, ing, password, report)
+        return _run(doc, ing, password, report, should_yield, resume_from)
+    except Paused:
+        report.flush()
+        raise
     except PdfError as exc:
         ing.registry.mark_failed(document_id, str(exc))
         report.flush()
@@ -88,10 +112,19 @@ def ingest_document(
         raise
 
 
-def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) -> IngestResult:
-    timings: dict[str, float] = {}
+def _run(
+    doc: Document,
+    ing: Ingestor,
+    password: str | None,
+    report: _Reporter,
+    should_yield: Callable[[], bool] | None,
+    resume_from: int,
+) -> IngestResult:
     started = time.perf_counter()
     limits = ing.limits
+    if resume_from:
+        return _embed(doc, ing, report, *_stored_pages(doc, ing), {}, resume_from, should_yield)
+    timings: dict[str, float] = {}
     deadline = time.monotonic() + limits.max_ingest_s
     texts: list[str] = []
     page_tokens: list[int] = []
@@ -113,18 +146,47 @@ def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) 
     report.update(pages_total=len(texts), pages_parsed=len(texts), force=True)
     timings["parse_s"] = time.perf_counter() - started
 
-    mark = time.perf_counter()
-    chunks = chunk_pages(texts, ing.chunk_tokens, ing.chunk_overlap)
-    timings["chunk_s"] = time.perf_counter() - mark
-    report.update(chunks_total=len(chunks), chunks_embedded=0, force=True)
-
+    timings["total_s"] = time.perf_counter() - started
     # A retry starts from a clean slate: points of an earlier, partial run go first.
     ing.store.delete_document(doc.id)
+    return _embed(doc, ing, report, texts, page_tokens, timings, 0, should_yield)
+
+
+def _stored_pages(doc: Document, ing: Ingestor) -> tuple[list[str], list[int]]:
+    """A paused document's page texts and token counts, as its first run stored them."""
+    stored = list(ing.pages.read(doc.id))
+    return [p.text for p in stored], [p.tokens for p in stored]
+
+
+def _embed(
+    doc: Document,
+    ing: Ingestor,
+    report: _Reporter,
+    texts: list[str],
+    page_tokens: list[int],
+    timings: dict[str, float],
+    first: int,
+    should_yield: Callable[[], bool] | None,
+) -> IngestResult:
+    """Chunk, then embed and upsert chunks from index `first` on; pause after a slice when
+    others wait; mark the document ready after the last."""
+    started = time.perf_counter()
+    limits = ing.limits
+    if first:  # resumed: the earlier slices' times carry on, and count against the limit
+        timings = {k: float(v) for k, v in (ing.registry.get(doc.id).timings or {}).items()}
+    deadline = time.monotonic() + limits.max_ingest_s - timings.get("total_s", 0.0)
+    mark = time.perf_counter()
+    chunks = chunk_pages(texts, ing.chunk_tokens, ing.chunk_overlap)
+    timings["chunk_s"] = timings.get("chunk_s", 0.0) + time.perf_counter() - mark
+    report.update(chunks_total=len(chunks), chunks_embedded=first, force=True)
+
     embed_s = upsert_s = 0.0
-    for start in range(0, len(chunks), EMBED_BATCH):
+    for start in range(first, len(chunks), EMBED_BATCH):
         if time.monotonic() > deadline:
             ing.store.delete_document(doc.id)  # a failed document leaves no points behind
             raise LimitError(limits.time_reason(f"embedding (chunk {start} of {len(chunks)})"))
+        if start - first >= ing.slice_chunks and should_yield is not None and should_yield():
+            _pause(doc, ing, texts, page_tokens, timings, started, start)
         batch = chunks[start : start + EMBED_BATCH]
         mark = time.perf_counter()
         vectors = ing.embedder.embed([c.text for c in batch])
@@ -147,14 +209,14 @@ def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) 
         ing.store.upsert(doc.tenant_id, stored, vectors, title=title)
         upsert_s += time.perf_counter() - mark
         report.update(chunks_embedded=start + len(batch))
-    timings.update(embed_s=embed_s, upsert_s=upsert_s)
+    timings["embed_s"] = timings.get("embed_s", 0.0) + embed_s
+    timings["upsert_s"] = timings.get("upsert_s", 0.0) + upsert_s
 
-    ing.pages.write(
-        doc.id,
-        (PageText(i + 1, t, n) for i, (t, n) in enumerate(zip(texts, page_tokens, strict=True))),
-    )
-    timings["total_s"] = time.perf_counter() - started
+    if not first:
+        ing.pages.write(doc.id, _page_texts(texts, page_tokens))
+    timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings = {k: round(v, 4) for k, v in timings.items()}
+    tokens = sum(page_tokens)
     ing.registry.update(
         doc.id,
         status="ready",
@@ -176,6 +238,22 @@ def _run(doc: Document, ing: Ingestor, password: str | None, report: _Reporter) 
         timings["total_s"],
     )
     return IngestResult(doc.id, "ready", len(texts), len(chunks), tokens, timings=timings)
+
+
+def _pause(doc, ing, texts, page_tokens, timings, started, next_chunk) -> None:
+    """Store what a resumed run needs (page texts once, times so far), put the document
+    back to `queued` with its progress as it is, and raise Paused."""
+    if not timings.get("paused"):
+        ing.pages.write(doc.id, _page_texts(texts, page_tokens))
+    timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
+    timings["paused"] = timings.get("paused", 0.0) + 1
+    ing.registry.update(doc.id, status="queued", page_tokens=page_tokens, timings=timings)
+    log.info("%s gives way to waiting documents before chunk %d", doc.id, next_chunk)
+    raise Paused(doc.id, next_chunk)
+
+
+def _page_texts(texts: list[str], page_tokens: list[int]):
+    return (PageText(i + 1, t, n) for i, (t, n) in enumerate(zip(texts, page_tokens, strict=True)))
 
 
 class _Reporter:

@@ -46,9 +46,13 @@ class FolioCelery(Celery):
     #: back in the queue at its next progress report instead of finishing.
     stopping: threading.Event
 
-    def enqueue(self, document_id: str) -> None:
-        """Queue ingestion of a registered document (by task name: no task import needed)."""
-        self.send_task(INGEST_TASK, args=[document_id], queue=QUEUE, headers=_headers())
+    def enqueue(self, document_id: str, resume_from: int = 0) -> None:
+        """Queue ingestion of a registered document (by task name: no task import needed);
+        `resume_from` continues a paused one at that chunk."""
+        kwargs = {"resume_from": resume_from} if resume_from else {}
+        self.send_task(
+            INGEST_TASK, args=[document_id], kwargs=kwargs, queue=QUEUE, headers=_headers()
+        )
 
     def enqueue_purge(self, document_id: str) -> None:
         """Queue removal of a deleted document's points by a worker that owns the store."""

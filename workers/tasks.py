@@ -16,7 +16,7 @@ from celery.signals import task_postrun, task_prerun
 
 from core.logs import reset_request_id, set_request_id
 from core.registry import Registry, open_registry
-from ingest.pipeline import ingest_document
+from ingest.pipeline import Paused, ingest_document
 from workers.app import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER
 
 if TYPE_CHECKING:
@@ -40,10 +40,14 @@ def register(app: FolioCelery) -> None:
     """
 
     @app.task(name=INGEST_TASK, bind=True, max_retries=MAX_RETRIES, shared=False)
-    def ingest_document_task(self: Task, document_id: str) -> str:
-        """Ingest one queued document; returns its final status (or `skipped`)."""
+    def ingest_document_task(self: Task, document_id: str, resume_from: int = 0) -> str:
+        """Ingest one queued document; returns its final status (or `skipped`, `paused`)."""
         try:
-            return ingest_queued(app, document_id)
+            return ingest_queued(app, document_id, resume_from)
+        except Paused as paused:
+            # Behind the documents that were waiting: a long one never blocks short ones.
+            app.enqueue(document_id, resume_from=paused.next_chunk)
+            return "paused"
         except ShutdownRequested:
             # A fresh message rather than a reject: an embedded worker's channel may have
             # restored the delivery already. A duplicate is dropped by the claim.
@@ -102,8 +106,9 @@ def _unbind_request_id(sender: Task | None = None, **_: object) -> None:
             pass
 
 
-def ingest_queued(app: FolioCelery, document_id: str) -> str:
-    """Claim a queued (or abandoned) document and ingest it; skip duplicate deliveries."""
+def ingest_queued(app: FolioCelery, document_id: str, resume_from: int = 0) -> str:
+    """Claim a queued (or abandoned) document and ingest it; skip duplicate deliveries.
+    A long document gives way (Paused) after each slice while others wait in the queue."""
     ing = _ingestor(app)
     if not ing.registry.claim(document_id, app.settings.stale_processing_s):
         log.info("skip %s: not queued (deleted, done, or taken by a live worker)", document_id)
@@ -113,7 +118,23 @@ def ingest_queued(app: FolioCelery, document_id: str) -> str:
         if app.stopping.is_set():
             raise ShutdownRequested
 
-    return ingest_document(document_id, ing, on_progress=stop_if_asked).status
+    doc = ing.registry.get(document_id)
+    if resume_from and (doc is None or doc.chunks_embedded != resume_from):
+        resume_from = 0  # not the pause this message was sent for (an abandoned run): redo
+
+    def others_waiting() -> bool:
+        try:
+            return (app.queue_depth() or 0) > 0
+        except Exception:  # noqa: BLE001 - a broker hiccup is no reason to stop
+            return False
+
+    return ingest_document(
+        document_id,
+        ing,
+        on_progress=stop_if_asked,
+        should_yield=others_waiting,
+        resume_from=resume_from,
+    ).status
 
 
 def _ingestor(app: FolioCelery) -> Ingestor:
