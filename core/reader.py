@@ -36,6 +36,12 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 NOT_FOUND = "The provided documents do not contain an answer to this question."
 _EMBED_CHARS = 400
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+# A provision that says it no longer applies is not the answer while one in force is.
+_SUPERSEDED = re.compile(
+    r"\b(?:superseded|no longer (?:in force|in effect|applies|applicable)|"
+    r"(?:was|has been|have been) (?:replaced|revoked|rescinded))\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -145,6 +151,11 @@ class OfflineReader:
         if boost:  # a clause-worded sentence that fails the threshold must not hide one that passes
             scored = [s for s in scored if s.evidence >= self.threshold] or scored
         best = scored[0]
+        if _SUPERSEDED.search(best.sentence.text):
+            in_force = (c for c in scored[1:] if not _SUPERSEDED.search(c.sentence.text))
+            close = next((c for c in in_force if c.rank >= 0.5 * best.rank), None)
+            if close is not None and close.evidence >= self.threshold:
+                best = close
         if best.evidence < self.threshold:
             # Only where a section is headed for it: say so, quoting its best sentence.
             clause = next((s for s in scored if s.boost >= CLAUSE_BOOST + SECTION_BOOST), None)
@@ -161,6 +172,8 @@ class OfflineReader:
                 cand.evidence >= self.threshold * (0.6 if cand.boost >= CLAUSE_BOOST else 1.0)
                 and cand.rank >= near * best.rank
                 and text not in seen
+                and cand is not best
+                and not _SUPERSEDED.search(cand.sentence.text)
             ):
                 keep.append(cand)
                 seen.add(text)

@@ -245,3 +245,19 @@ def test_a_number_that_starts_a_wrapped_line_stays_in_its_sentence() -> None:
         "What is the vault code for the archive room?", [Passage("d", 1, text)]
     )
     assert "48213" in answer.text
+
+
+@pytest.mark.parametrize("superseded_first", [True, False])
+def test_a_superseded_provision_gives_way_to_the_one_in_force(embedder, superseded_first) -> None:
+    old = (
+        "Under the original 2019 agreement, the termination fee payable under Section 9.2 was"
+        " $3,900,000, but that figure was later superseded and is no longer in force."
+    )
+    new = "Under the amended agreement now in force, the termination fee payable is $4,217,000."
+    filler = "The founders met in a garage and wrote essays about painting. " * 4
+    first, second = (old, new) if superseded_first else (new, old)
+    passage = Passage("d", 1, f"{filler}{first} {filler}{second}")
+    question = "What termination fee is payable under Section 9.2 today?"
+    for reader in (OfflineReader(embedder), OfflineReader(None)):
+        answer = reader.answer(question, [passage])
+        assert "$4,217,000" in answer.text and "$3,900,000" not in answer.text
