@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from cli.service import build_app
 from core.catalog import DEFAULT_FILE, load_catalog
 from core.llm import ModelClient
-from core.settings import Settings
 from tests.api.corpus import CONTRACTS, annotation_spans, squash
+from tests.api.uploading import offline_settings
 from tests.fakes.openai_server import FakeOpenAIServer, Reply, server_error
 
 UPLOAD = ("nyliac", "ivillage")
@@ -25,16 +25,7 @@ UPLOAD = ("nyliac", "ivillage")
 @pytest.fixture(scope="module")
 def api(tmp_path_factory, shared_data, embedder):
     """The app on a fresh data dir (embedded broker, store and worker), two contracts uploaded."""
-    data = tmp_path_factory.mktemp("query") / "data"
-    settings = Settings(
-        data_dir=data,
-        _env_file=None,
-        openai_api_key=None,
-        openai_base_url=None,
-        qdrant_url=None,
-        broker_url=None,
-        models_file=None,
-    )
+    settings = offline_settings(tmp_path_factory.mktemp("query") / "data")
     cuad = shared_data / "legal" / "cuad"
     notes = json.loads((cuad / "cuad_shared_annotations.json").read_text())["contracts"]
     with TestClient(build_app(settings, embedder=embedder)) as client:
