@@ -57,6 +57,7 @@ class Ranking:
 
 
 DEFAULT_RANKING = Ranking()
+PREFETCH = 128  # chunks each of the dense and BM25 searches returns before fusion
 
 
 def rank(
@@ -71,7 +72,9 @@ def rank(
     """The chunks that best answer `question`, best first (`POST /search` shows these)."""
     query = clean_query(question) if ranking.clean_query else question
     vector = embedder.embed([query])[0]
-    prefetch = max(2 * limit, 128)  # DBSF normalises over each list: give it a wide one
+    # DBSF normalises over each prefetched list, so its length must not depend on who asks:
+    # /search (128 candidates) and the rag path (40) then score every chunk alike.
+    prefetch = max(limit, PREFETCH)
     ids = list(document_ids) if document_ids is not None else None
     return store.hybrid_search(
         query, vector, tenant_id, ids, limit=limit, prefetch_limit=prefetch, fusion=ranking.fusion
