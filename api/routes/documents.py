@@ -7,11 +7,11 @@ from typing import Annotated
 
 import anyio.from_thread
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from api.deps import RegistryDep, SettingsDep, UploadsDep
+from api.deps import RegistryDep, ResourcesDep, SettingsDep, UploadsDep
 from api.schemas import DocumentOut, DocumentPage, ErrorOut, InvalidOut, Status
 from api.uploads import UploadError
 
@@ -98,6 +98,31 @@ def get_document(document_id: str, registry: RegistryDep, settings: SettingsDep)
     if doc is None or doc.tenant_id != settings.tenant_id:
         raise HTTPException(404, f"no document {document_id}")
     return DocumentOut.of(doc)
+
+
+@router.get(
+    "/{document_id}/file",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}} | _ERRORS,
+)
+def get_document_file(
+    document_id: str, registry: RegistryDep, settings: SettingsDep, res: ResourcesDep
+) -> FileResponse:
+    """The original uploaded PDF, byte for byte (still encrypted if it was); 404 if there
+    is no such id. Private to its tenant: never cached by shared proxies."""
+    doc = registry.get(document_id)
+    if doc is None or doc.tenant_id != settings.tenant_id:
+        raise HTTPException(404, f"no document {document_id}")
+    path = res.files.path_for(doc.sha256)
+    if not path.is_file():
+        raise HTTPException(404, f"the file of document {document_id} is no longer stored")
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=doc.filename,
+        content_disposition_type="inline",
+        headers={"cache-control": "private, no-store"},
+    )
 
 
 @router.delete("/{document_id}", status_code=204, responses=_ERRORS)

@@ -1,0 +1,240 @@
+// The PDF viewer beside the answer: pdf.js renders one page on a canvas with its text
+// layer above it, and a quote is highlighted by wrapping its characters in <mark>.
+
+import * as pdfjs from "/web/vendor/pdfjs/pdf.min.mjs";
+import { documentFile } from "./api.js";
+
+pdfjs.GlobalWorkerOptions.workerSrc = "/web/vendor/pdfjs/pdf.worker.min.mjs";
+
+const $ = (id) => document.getElementById(id);
+const loaded = new Map(); // document id -> Promise<PDFDocumentProxy>
+const passwords = new Map(); // document id -> password typed at upload (memory only)
+let current = { id: null, doc: null, page: 1, quote: "", filename: "" };
+let rendering = Promise.resolve();
+
+export function rememberPassword(id, password) {
+  if (password) passwords.set(id, password);
+}
+
+/** Forget a deleted document's PDF; close the viewer if it shows it. */
+export function forget(id) {
+  loaded.delete(id);
+  passwords.delete(id);
+  if (current.id === id) close();
+}
+
+/** Show `page` of document `id`, with `quote` (if any) highlighted on it. */
+export async function show({ id, filename, page, quote = "" }) {
+  const viewer = $("viewer");
+  viewer.hidden = false;
+  document.body.classList.add("viewing");
+  $("viewer-title").textContent = filename;
+  $("viewer-note").textContent = "Opening the PDF…";
+  try {
+    const doc = await open(id);
+    const cited = clamp(page, doc.numPages);
+    current = { id, doc, page: cited, quote, filename, cited, citedQuote: quote };
+    await draw();
+    viewer.scrollIntoView({ block: "nearest" });
+  } catch (exc) {
+    $("viewer-note").textContent = `The PDF could not be shown: ${exc.message}`;
+  }
+}
+
+function close() {
+  $("viewer").hidden = true;
+  document.body.classList.remove("viewing");
+  current = { id: null, doc: null, page: 1, quote: "", filename: "" };
+}
+
+function clamp(page, pages) {
+  return Math.min(Math.max(1, page | 0), pages);
+}
+
+function open(id) {
+  if (!loaded.has(id)) {
+    const promise = documentFile(id).then((data) => {
+      const task = pdfjs.getDocument({
+        data,
+        password: passwords.get(id),
+        isEvalSupported: false,
+        standardFontDataUrl: "/web/vendor/pdfjs/standard_fonts/",
+      });
+      task.onPassword = (update, reason) => askPassword(id, update, reason);
+      return task.promise;
+    });
+    promise.catch(() => loaded.delete(id));
+    loaded.set(id, promise);
+  }
+  return loaded.get(id);
+}
+
+function askPassword(id, update, reason) {
+  const form = $("viewer-password");
+  const input = $("viewer-password-input");
+  form.hidden = false;
+  $("viewer-note").textContent =
+    reason === pdfjs.PasswordResponses.INCORRECT_PASSWORD ? "That password does not open it." : "";
+  input.value = "";
+  input.focus();
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    form.hidden = true;
+    passwords.set(id, input.value);
+    update(input.value);
+  };
+}
+
+async function draw() {
+  rendering = rendering.then(drawNow, drawNow);
+  return rendering;
+}
+
+async function drawNow() {
+  const { doc, page: number, quote } = current;
+  if (!doc) return;
+  const page = await doc.getPage(number);
+  const box = $("viewer-page-box");
+  const width = Math.max(280, $("viewer-scroll").clientWidth - 16);
+  const scale = width / page.getViewport({ scale: 1 }).width;
+  const viewport = page.getViewport({ scale });
+  const ratio = window.devicePixelRatio || 1;
+  const canvas = $("viewer-canvas");
+  canvas.width = Math.floor(viewport.width * ratio);
+  canvas.height = Math.floor(viewport.height * ratio);
+  canvas.style.width = `${Math.floor(viewport.width)}px`;
+  canvas.style.height = `${Math.floor(viewport.height)}px`;
+  box.style.setProperty("--scale-factor", String(scale));
+  box.style.setProperty("--total-scale-factor", String(scale));
+  box.style.setProperty("--user-unit", "1");
+  box.style.width = canvas.style.width;
+  box.style.height = canvas.style.height;
+  const transform = ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : null;
+  await page.render({ canvasContext: canvas.getContext("2d"), viewport, transform }).promise;
+  const layer = $("viewer-text");
+  layer.replaceChildren();
+  const text = new pdfjs.TextLayer({
+    textContentSource: await page.getTextContent(),
+    container: layer,
+    viewport,
+  });
+  await text.render();
+  const pages = doc.numPages;
+  $("viewer-page").textContent = `Page ${number} of ${pages}`;
+  $("viewer").dataset.page = String(number);
+  $("viewer-prev").disabled = number <= 1;
+  $("viewer-next").disabled = number >= pages;
+  $("viewer-note").textContent = quote ? note(highlight(text.textDivs, quote)) : "";
+  $("viewer").dataset.ready = "true";
+}
+
+function note(found) {
+  if (found === "exact") return "The quote is highlighted.";
+  if (found === "partial") return "The start of the quote is highlighted (the PDF's text differs after it).";
+  return "The quote was not found in this page's text layer; it is in the page's extracted text.";
+}
+
+// Characters as compared, as the server compares quotes with pages (api/citations.py):
+// compatibility forms (ligatures), straight quotes and dashes; here also lower case and no
+// whitespace, since pdf.js splits text into runs with or without the server's spaces.
+const STRAIGHT = { "“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-" };
+const ELLIPSIS = /\s*(?:\.\.\.+|…|\[\.\.\.\])\s*/;
+
+export function fold(text) {
+  return text
+    .normalize("NFKC")
+    .replace(/[“”‘’–—]/g, (c) => STRAIGHT[c])
+    .toLowerCase()
+    .replace(/\s+/g, "");
+}
+
+/** Wrap the quote's characters in <mark class="hl"> across text-layer spans; a quote
+ * with an ellipsis is found piece by piece, in order. Returns exact, partial or none. */
+export function highlight(spans, quote) {
+  const hay = [];
+  const where = []; // for each folded char: [span index, offset in its text]
+  spans.forEach((span, i) => {
+    const text = span.textContent;
+    for (let j = 0; j < text.length; j++) {
+      for (const c of fold(text[j])) {
+        hay.push(c);
+        where.push([i, j]);
+      }
+    }
+  });
+  const haystack = hay.join("");
+  const pieces = quote.split(ELLIPSIS).map(fold).filter(Boolean);
+  const found = [];
+  let at = 0;
+  let result = pieces.length ? "exact" : "none";
+  for (const piece of pieces) {
+    let start = haystack.indexOf(piece, at);
+    let length = piece.length;
+    // Else the longest start of the piece that is on the page (30 characters at least).
+    for (let n = piece.length - 1; start < 0 && n >= Math.min(30, piece.length); n--) {
+      start = haystack.indexOf(piece.slice(0, n), at);
+      length = n;
+    }
+    if (start < 0) {
+      result = found.length ? "partial" : "none";
+      break;
+    }
+    if (length < piece.length) result = "partial";
+    found.push([start, start + length]);
+    at = start + length;
+  }
+  const ranges = new Map(); // span index -> [[from, to) in its text, ...]
+  for (const [from, to] of found) {
+    for (let k = from; k < to; k++) {
+      const [i, j] = where[k];
+      const list = ranges.get(i) || [];
+      const last = list[list.length - 1];
+      // One mark over a run, whitespace included; a new one after a gap (another piece).
+      if (last && !spans[i].textContent.slice(last[1], j).trim()) last[1] = j + 1;
+      else list.push([j, j + 1]);
+      ranges.set(i, list);
+    }
+  }
+  let first = null;
+  for (const [i, list] of ranges) {
+    const text = spans[i].textContent;
+    const parts = [];
+    let done = 0;
+    for (const [from, to] of list) {
+      const mark = Object.assign(document.createElement("mark"), { className: "hl" });
+      mark.textContent = text.slice(from, to);
+      parts.push(text.slice(done, from), mark);
+      done = to;
+      first = first || mark;
+    }
+    parts.push(text.slice(done));
+    spans[i].replaceChildren(...parts);
+  }
+  first?.scrollIntoView({ block: "center" });
+  return result;
+}
+
+export function wireViewer() {
+  $("viewer-prev").addEventListener("click", () => turn(-1));
+  $("viewer-next").addEventListener("click", () => turn(1));
+  $("viewer-close").addEventListener("click", close);
+  $("viewer-scroll").addEventListener("keydown", (e) => {
+    if (e.key === "ArrowLeft" || e.key === "PageUp") turn(-1);
+    if (e.key === "ArrowRight" || e.key === "PageDown") turn(1);
+    if (e.key === "Escape") close();
+  });
+  let resizing;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => current.doc && draw(), 200);
+  });
+}
+
+function turn(step) {
+  if (!current.doc) return;
+  const page = clamp(current.page + step, current.doc.numPages);
+  if (page === current.page) return;
+  // Another page: the quote is on the cited one only.
+  current = { ...current, page, quote: page === current.cited ? current.citedQuote : "" };
+  draw();
+}
