@@ -30,7 +30,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
 from api.metrics import Metrics
 from api.request_ids import RequestIdMiddleware
-from api.routes import documents, health, metrics, query, search, usage
+from api.routes import documents, health, metrics, query, search, usage, web
 from api.uploads import JobQueue
 from core.embeddings import Embedder, build_embedder
 from core.files import FileStore
@@ -57,6 +57,7 @@ ROUTERS = (
     search.router,
     usage.router,
     metrics.router,
+    web.router,
 )
 
 
