@@ -34,6 +34,7 @@ from api.routes import documents, health, metrics, query, search, usage, web
 from api.uploads import JobQueue
 from core.embeddings import Embedder, build_embedder
 from core.files import FileStore
+from core.instance import ensure_instance_id
 from core.pages import PageStore
 from core.registry import open_registry
 from core.settings import Settings
@@ -74,6 +75,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings or Settings()
+    app.state.instance_id = ensure_instance_id(app.state.settings.data_dir)
     app.state.shared_embedder = embedder
     app.state.jobs = jobs
     # One registry of series per app: tests build many apps in one process.

@@ -71,6 +71,9 @@ class DocumentPage(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
+    instance_id: str = Field(
+        description="The data directory this server serves (the CLI checks it before using it)."
+    )
 
 
 class Readiness(BaseModel):

@@ -12,19 +12,17 @@ import sys
 from collections.abc import Iterator
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cli.client import FolioClient, ServerError, default_url
 from cli.errors import reported
 from cli.local import local_read_path
 from cli.options import AsJson, ServerUrl
+from cli.server import connect
+from client.folio import Event
 from core.logs import configure_cli_logging
 from core.settings import Settings
-
-Event = tuple[str, dict]  # ("delta", {"text"}) | ("reset", {"reason"}) | ("answer", body)
 
 
 def register(app: typer.Typer) -> None:
@@ -63,40 +61,10 @@ def ask(
 
 
 def _events(body: dict, url: str | None, settings: Settings, err: Console, stream: bool):
-    client = AskClient(url or default_url(settings))
-    if client.healthy():
-        return client.query_stream(body) if stream else iter([("answer", client.query(body))])
-    client.close()
-    if url is not None:
-        err.print(f"[red]error:[/red] no folio server answers at {url} (is `folio serve` running?)")
-        raise typer.Exit(2)
-    return _local(body, settings, err)
-
-
-class AskClient(FolioClient):
-    """FolioClient plus POST /query, plain and streamed (answers can take minutes)."""
-
-    TIMEOUT = httpx.Timeout(900.0, connect=5.0)
-
-    def query(self, body: dict) -> dict:
-        return self._json(self._http.post("/query", json=body, timeout=self.TIMEOUT))
-
-    def query_stream(self, body: dict) -> Iterator[Event]:
-        """(event, data) pairs of the server-sent events, as they arrive."""
-        request = body | {"stream": True}
-        with self._http.stream("POST", "/query", json=request, timeout=self.TIMEOUT) as response:
-            if response.status_code >= 400:
-                response.read()
-                self._json(response)  # raises ServerError with the server's detail
-            event = "message"
-            for line in response.iter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: "):
-                    data = json.loads(line[6:])
-                    if event == "error":
-                        raise ServerError(data.get("status", 502), data.get("detail", ""))
-                    yield event, data
+    client = connect(settings, url, err)
+    if client is None:
+        return _local(body, settings, err)
+    return client.query_stream(body) if stream else iter([("answer", client.query(body))])
 
 
 def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cli.client import ServerError
+from client import ServerError
 
 
 @contextmanager

@@ -44,7 +44,7 @@ def retrieval_command(
     ] = None,
 ) -> None:
     """Score folio's retrieval on ContractNLI (and CUAD): precision, recall, page recall @k."""
-    from eval.client import FolioClient
+    from client import FolioClient
     from eval.retrieval_bench import run_retrieval
     from eval.retrieval_run import SETTINGS
     from eval.service import start_service

@@ -20,7 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from cli.client import FolioClient, ServerError, default_url
+from cli.server import connect
+from client import FolioClient, ServerError
 from core.logs import configure_cli_logging
 from core.registry import Document
 from core.settings import Settings
@@ -49,7 +50,7 @@ def ingest(
     settings = Settings()
     configure_cli_logging(settings)
     err = Console(stderr=True)
-    client = _server(url, settings, err)
+    client = connect(settings, url, err)
     if client is not None:
         with client:
             rows = [_upload_one(path, client, force, password, err, as_json) for path in files]
@@ -72,20 +73,6 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _server(url: str | None, settings: Settings, err: Console) -> FolioClient | None:
-    """The server to upload through: --url (which must answer), or a local one if it does."""
-    client = FolioClient(url or default_url(settings))
-    if client.healthy():
-        if url is None:
-            err.print(f"using the folio server at {client.base_url} (--url to choose another)")
-        return client
-    client.close()
-    if url is not None:
-        err.print(f"[red]error:[/red] no folio server answers at {url} (is `folio serve` running?)")
-        raise typer.Exit(2)
-    return None
-
-
 def _upload_one(
     path: Path,
     client: FolioClient,
@@ -97,14 +84,14 @@ def _upload_one(
     if not path.is_file():
         return _row(None, path.name, error=f"no such file: {path}")
     try:
-        code, doc = client.upload(path, password)
-        if code == 200 and force and doc["status"] in ("ready", "failed"):
+        doc, created = client.upload(path, password)
+        if not created and force and doc["status"] in ("ready", "failed"):
             client.delete(doc["id"])
-            code, doc = client.upload(path, password)
+            doc, created = client.upload(path, password)
         with _progress(path.name, err, quiet) as show:
             doc = client.wait(
                 doc["id"],
-                lambda d: show(
+                on_progress=lambda d: show(
                     d["progress"]["pages_parsed"],
                     d["progress"]["chunks_embedded"],
                     d["progress"]["chunks_total"],

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from api import answer
 from api.errors import DOMAIN_ERRORS, STATUS
-from cli.client import ServerError
+from client import ServerError
 from core.settings import Settings
 
 

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cli.client import FolioClient, default_url
 from cli.errors import reported
 from cli.local import local_read_path
 from cli.options import AsJson, ServerUrl
+from cli.server import connect
 from core.logs import configure_cli_logging
 from core.settings import Settings
 
@@ -51,12 +51,10 @@ def search(
 
 
 def _search(body: dict, url: str | None, settings: Settings, err: Console) -> dict:
-    with FolioClient(url or default_url(settings)) as client:
-        if client.healthy():
+    client = connect(settings, url, err)
+    if client is not None:
+        with client:
             return client.search(body)
-    if url is not None:
-        err.print(f"[red]error:[/red] no folio server answers at {url} (is `folio serve` running?)")
-        raise typer.Exit(2)
     from api.schemas_search import SearchResponse
     from api.search import search as search_passages
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from eval.client import FolioClient
+from client import FolioClient
 from eval.retrieval_baseline import bare_bm25_searcher
 from eval.retrieval_data import Benchmark
 from eval.retrieval_report import markdown, plot, summarize

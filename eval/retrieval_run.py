@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from eval.client import FolioClient
+from client import FolioClient
 from eval.retrieval_data import Benchmark, BenchQuery
 from eval.retrieval_metrics import K_VALUES, Located, TextSpace, score
 
@@ -50,7 +50,7 @@ def upload(client: FolioClient, bench: Benchmark, timeout_s: float = 1800.0) -> 
         doc, _ = client.upload(pdf)
         ids[key] = doc["id"]
     for key, doc_id in ids.items():
-        doc = client.wait_ready(doc_id, timeout_s=timeout_s)
+        doc = client.wait(doc_id, timeout_s=timeout_s)
         if doc["status"] != "ready":
             raise RuntimeError(f"{bench.name} document {key} failed: {doc.get('error')}")
     spaces = {key: TextSpace(extracted_pages(pdf)) for key, pdf in bench.documents.items()}
@@ -64,7 +64,7 @@ def service_searcher(client: FolioClient, corpus: Corpus, k: int = max(K_VALUES)
 
     def search(query: BenchQuery, setting: str) -> tuple[Ranked, float]:
         ids = [corpus.ids[query.document]] if setting == "per-document" else every
-        body = client.search(query.question, ids, k)
+        body = client.search({"query": query.question, "document_ids": ids, "k": k})
         ranked = [
             (keys.get(p["document_id"], ""), p["text"], p["pages"][0]) for p in body["results"]
         ]

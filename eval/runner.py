@@ -16,8 +16,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from client import FolioClient, ServerError
 from core.catalog import Catalog
-from eval.client import FolioClient, ServiceError
 from eval.document import build_document
 from eval.evidence import Evidence
 from eval.haystack import Haystack
@@ -123,9 +123,9 @@ class Runner:
         created = False
         try:
             doc, created = self.client.upload(pdf)
-            doc = self.client.wait_ready(doc["id"], timeout_s=self.config.ingest_timeout_s)
+            doc = self.client.wait(doc["id"], timeout_s=self.config.ingest_timeout_s)
             error = None if doc.get("status") == "ready" else f"ingest: {doc.get('error')}"
-        except (ServiceError, TimeoutError) as exc:
+        except (ServerError, TimeoutError) as exc:
             error = f"ingest: {exc}"
         ingest_s = time.monotonic() - started
         evidence = Evidence(pdf, [n for n, _ in spec.needles], *self._chunking())
@@ -157,8 +157,8 @@ class Runner:
             # Only what this run created: the same bytes may be someone's stored document.
             if doc.get("id") and created and not self.config.keep_documents:
                 try:
-                    self.client.delete(doc["id"])
-                except ServiceError:
+                    self.client.delete(doc["id"], missing_ok=True)
+                except ServerError:
                     pass  # a document left behind costs disk, not correctness
         return rows
 
@@ -195,10 +195,10 @@ class Runner:
         if error is None:
             try:
                 response = self.client.query(
-                    q.text, [base["document_id"]], mode, max_cost_usd=self.config.max_cost_usd
+                    _query_body(q.text, base["document_id"], mode, self.config.max_cost_usd)
                 )
-            except ServiceError as exc:
-                error = f"query: {exc}"
+            except ServerError as exc:
+                error = f"query: HTTP {exc.status_code}: {exc}"
         wall_ms = (time.monotonic() - started) * 1000
         answer = response.get("answer") or ""
         score = score_answer(answer, q.facts, q.distractors)
@@ -246,3 +246,9 @@ class Runner:
             "error": error,
         }
         return row
+
+
+def _query_body(question: str, document_id: str, mode: str, max_cost_usd: float | None) -> dict:
+    """POST /query's body: `debug` asks for the retrieved chunks in rank order."""
+    body = {"question": question, "document_ids": [document_id], "mode": mode, "debug": True}
+    return body if max_cost_usd is None else body | {"max_cost_usd": max_cost_usd}

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.client import FolioClient
+from client import FolioClient
 
 REPO = Path(__file__).resolve().parents[1]
 

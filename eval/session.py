@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from client import FolioClient
 from core.catalog import Catalog, CatalogError, load_catalog
 from core.settings import Settings
-from eval.client import FolioClient
 from eval.judge import build_judge
 from eval.report import ResultsWriter, write_report
 from eval.runner import MODES, RunConfig, Runner, folio_version

@@ -18,9 +18,10 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-async def healthz() -> Health:
-    """Liveness: 200 whenever the process serves requests, however busy it is."""
-    return Health()
+async def healthz(request: Request) -> Health:
+    """Liveness: 200 whenever the process serves requests, however busy it is; with the
+    id of the data directory it serves."""
+    return Health(instance_id=request.app.state.instance_id)
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})

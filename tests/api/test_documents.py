@@ -52,7 +52,7 @@ def _resources(client: TestClient):
 def test_upload_is_queued_then_ready_with_right_counts(client, contract, ready_doc):
     res = _resources(client)
     assert_ready_and_consistent(ready_doc, contract, res.pages)
-    assert res.store.count(ready_doc["id"]) == ready_doc["chunks"]
+    assert res.store.count("default", ready_doc["id"]) == ready_doc["chunks"]
     assert ready_doc["filename"] == contract.name
     assert ready_doc["size_bytes"] == contract.stat().st_size
     assert set(ready_doc) >= {"id", "status", "progress", "error", "created_at", "updated_at"}
@@ -112,7 +112,7 @@ def test_encrypted_pdf_fails_with_its_reason_then_opens_with_its_password(client
     assert "password" not in retried.json()  # never returned
     doc = wait_done(client, failed["id"])
     assert doc["status"] == "ready" and doc["error"] is None
-    assert _resources(client).store.count(doc["id"]) == doc["chunks"] > 0
+    assert _resources(client).store.count("default", doc["id"]) == doc["chunks"] > 0
     assert _resources(client).registry.password(doc["id"]) is None  # dropped once done
 
 
@@ -140,17 +140,18 @@ def test_delete_removes_file_points_pages_and_row(client, shared_data):
     doc = wait_done(client, client.post("/documents", **multipart(path)).json()["id"])
     assert doc["status"] == "ready"
     res = _resources(client)
-    assert res.store.count(doc["id"]) == doc["chunks"] > 0
+    assert res.store.count("default", doc["id"]) == doc["chunks"] > 0
     assert client.delete(f"/documents/{doc['id']}").status_code == 204
     assert client.get(f"/documents/{doc['id']}").status_code == 404
-    assert res.store.count(doc["id"]) == 0
+    assert res.store.count("default", doc["id"]) == 0
     assert list(res.pages.read(doc["id"])) == []
     assert not res.files.path_for(doc["sha256"]).exists()
     assert client.delete(f"/documents/{doc['id']}").status_code == 404
 
 
 def test_health_and_readiness(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and len(health["instance_id"]) == 32
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {

@@ -137,6 +137,22 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
     assert "in use by another folio process" in locked.stderr
     assert "Traceback" not in locked.stderr
 
+    # At the configured port, the CLI uses the server only if it serves its data dir.
+    at_port = {k: v for k, v in env.items() if k != "FOLIO_URL"}
+    at_port["FOLIO_PORT"] = url.rsplit(":", 1)[1]
+    same = subprocess.run(
+        [str(FOLIO), "search", "termination", "--json"], env=at_port, capture_output=True, text=True
+    )
+    assert same.returncode == 0, same.stderr
+    assert f"using the folio server at {url}" in same.stderr
+    assert json.loads(same.stdout)["results"]
+    other = dict(at_port, FOLIO_DATA_DIR=str(tmp_path / "other-data"))
+    elsewhere = subprocess.run(
+        [str(FOLIO), "search", "termination"], env=other, capture_output=True, text=True
+    )
+    assert "serves another data directory" in elsewhere.stderr, elsewhere.stderr
+    assert elsewhere.returncode == 1 and "409" in elsewhere.stderr  # its own, empty data dir
+
     assert second.stop()
     # No duplicate or missing points after the crash and redo.
     settings = Settings(data_dir=Path(env["FOLIO_DATA_DIR"]), _env_file=None)
@@ -144,6 +160,6 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
     try:
         store = ChunkStore(client, settings.collection, 384)
         for path, doc in docs.items():
-            assert store.count(doc["id"]) == doc["chunks"], path.name
+            assert store.count("default", doc["id"]) == doc["chunks"], path.name
     finally:
         client.close()
