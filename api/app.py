@@ -20,15 +20,14 @@ from contextlib import ExitStack, asynccontextmanager
 
 from anyio import CapacityLimiter
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
-from api.answer import build_read_path
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
 from api.metrics import Metrics
+from api.read_path import build_read_path
 from api.request_ids import RequestIdMiddleware
 from api.routes import documents, health, metrics, query, search, usage, web
 from api.uploads import JobQueue
@@ -80,7 +79,7 @@ def create_app(
     app.state.jobs = jobs
     # One registry of series per app: tests build many apps in one process.
     app.state.metrics = Metrics()
-    app.add_exception_handler(RequestValidationError, errors.validation_error)
+    errors.register(app)
     # Uploads stream to disk under FOLIO_MAX_UPLOAD_MB; every other body is capped here.
     app.add_middleware(
         BodyLimitMiddleware,

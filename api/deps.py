@@ -12,8 +12,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from api.answer import ReadPath
 from api.metrics import Metrics
+from api.read_path import ReadPath
 from api.uploads import JobQueue, Uploads
 from core.embeddings import Embedder
 from core.files import FileStore

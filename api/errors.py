@@ -1,7 +1,8 @@
 """Errors as HTTP answers, in one place: the domain errors' status table, and error bodies
 in the documented shapes whatever the input.
 
-Domain errors' messages are written for the person asking, so they go out as `detail`.
+Domain errors' messages are written for the person asking, so they go out as `detail`;
+routes let them rise and `register()` answers each with its status.
 
 FastAPI's own 422 echoes each offending `input` back; a NaN or an infinity there cannot
 be written as JSON (a 500 instead of the 422), and a huge input would be sent back whole.
@@ -11,7 +12,7 @@ and drops the echoed values.
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -36,10 +37,21 @@ def responses(*codes: int) -> dict:
     return {code: {"model": ErrorOut} for code in sorted(set(codes))}
 
 
-def http_error(exc: Exception) -> HTTPException:
-    """The HTTPException for a domain error of STATUS."""
-    status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-    return HTTPException(status, str(exc))
+def status_of(exc: Exception) -> int:
+    """The HTTP status of a domain error of STATUS."""
+    return next(code for kind, code in STATUS.items() if isinstance(exc, kind))
+
+
+async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+    """A domain error raised anywhere under a route, answered with its STATUS code."""
+    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+
+
+def register(app: FastAPI) -> None:
+    """Install the handlers: each domain error of STATUS, and request validation."""
+    for kind in STATUS:
+        app.add_exception_handler(kind, domain_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from api.answer import ReadPath, RetrievalUnavailable, resolve
+from api.answer import RetrievalUnavailable, resolve
 from api.document_names import named_in
 from api.passages import grow, run_score, run_text
+from api.read_path import ReadPath
 from api.retrieval import rank
 
 CANDIDATES = 128  # chunks ranked per search; passages are cut from these

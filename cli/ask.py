@@ -70,6 +70,7 @@ def _events(body: dict, url: str | None, settings: Settings, err: Console, strea
 def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
     """No server: this process opens the data dir and answers (it is the composition root)."""
     from api import answer
+    from api.responses import event_data
 
     with local_read_path(settings, err) as rp:
         q = answer.prepare(
@@ -81,12 +82,7 @@ def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
             body.get("prefer"),
         )
         for kind, value in answer.stream(rp, q):
-            if kind == "delta":
-                yield kind, {"text": value}
-            elif kind == "reset":
-                yield kind, {"reason": value}
-            else:
-                yield kind, value.to_dict()
+            yield kind, event_data(kind, value)
 
 
 def _show(events: Iterator[Event], out: Console, quiet: bool) -> dict:

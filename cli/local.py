@@ -12,14 +12,14 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
-from api import answer
-from api.errors import DOMAIN_ERRORS, STATUS
+from api.errors import DOMAIN_ERRORS, status_of
+from api.read_path import ReadPath, build_read_path
 from client import ServerError
 from core.settings import Settings
 
 
 @contextmanager
-def local_read_path(settings: Settings, err: Console) -> Iterator[answer.ReadPath]:
+def local_read_path(settings: Settings, err: Console) -> Iterator[ReadPath]:
     """The read path over the local data dir; domain errors come out as ServerError, with
     the status the API would have answered."""
     from core.embeddings import build_embedder
@@ -38,9 +38,8 @@ def local_read_path(settings: Settings, err: Console) -> Iterator[answer.ReadPat
         store = ChunkStore(client, settings.collection, embedder.dim)
         registry = open_registry(settings)
         pages = PageStore(settings.pages_dir)
-        yield answer.build_read_path(settings, registry, pages, store, embedder)
+        yield build_read_path(settings, registry, pages, store, embedder)
     except DOMAIN_ERRORS as exc:
-        code = next(c for kind, c in STATUS.items() if isinstance(exc, kind))
-        raise ServerError(code, str(exc)) from None
+        raise ServerError(status_of(exc), str(exc)) from None
     finally:
         client.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 
@@ -11,7 +10,9 @@ from fastapi.responses import StreamingResponse
 
 from api import answer
 from api.deps import ReadPathDep
-from api.errors import DOMAIN_ERRORS, STATUS, http_error, responses
+from api.errors import STATUS, responses
+from api.read_path import ReadPath
+from api.responses import event_data, query_response, sse
 from api.schemas import InvalidOut, QueryRequest, QueryResponse
 from core.llm import AllModelsFailed
 
@@ -38,35 +39,22 @@ def query(body: QueryRequest, rp: ReadPathDep):
     document; 409: not ready; 422: an impossible forced mode or budget; 502: every model
     failed. With `stream: true`, server-sent events (see QueryRequest.stream).
     """
-    try:
-        question = answer.prepare(
-            rp, body.question, body.document_ids, body.mode, body.max_cost_usd, body.prefer
+    question = answer.prepare(
+        rp, body.question, body.document_ids, body.mode, body.max_cost_usd, body.prefer
+    )
+    if body.stream:
+        return StreamingResponse(
+            _events(rp, question, body.debug),
+            media_type="text/event-stream",
+            headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
-        if body.stream:
-            return StreamingResponse(
-                _events(rp, question, body.debug),
-                media_type="text/event-stream",
-                headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
-            )
-        return answer.execute(rp, question).to_dict(debug=body.debug)
-    except DOMAIN_ERRORS as exc:
-        raise http_error(exc) from exc
+    return query_response(answer.execute(rp, question), body.debug)
 
 
-def _events(rp: answer.ReadPath, question: answer.Question, debug: bool) -> Iterator[str]:
+def _events(rp: ReadPath, question: answer.Question, debug: bool) -> Iterator[str]:
     try:
         for kind, value in answer.stream(rp, question):
-            if kind == "delta":
-                yield _sse("delta", {"text": value})
-            elif kind == "reset":
-                yield _sse("reset", {"reason": value})
-            else:
-                full = QueryResponse.model_validate(value.to_dict(debug=debug))
-                yield _sse("answer", full.model_dump(exclude_none=True))
+            yield sse(kind, event_data(kind, value, debug))
     except AllModelsFailed as exc:
         # Headers are sent already: the failure becomes the last event.
-        yield _sse("error", {"status": 502, "detail": str(exc)})
-
-
-def _sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        yield sse("error", {"status": 502, "detail": str(exc)})

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api import search as search_path
 from api.deps import ReadPathDep
-from api.errors import DOMAIN_ERRORS, http_error, responses
+from api.errors import responses
 from api.schemas import InvalidOut
 from api.schemas_search import SearchRequest, SearchResponse
 
@@ -24,8 +24,4 @@ def search(body: SearchRequest, rp: ReadPathDep) -> SearchResponse:
     name, else every ready one. 404: unknown document; 409: not ready, or no ready
     document; 422: `k` outside 1-100; 503: this process does not hold the chunk store.
     """
-    try:
-        result = search_path.search(rp, body.query, body.document_ids, body.k)
-    except DOMAIN_ERRORS as exc:
-        raise http_error(exc) from exc
-    return SearchResponse.of(result)
+    return SearchResponse.of(search_path.search(rp, body.query, body.document_ids, body.k))

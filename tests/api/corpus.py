@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from api.answer import ReadPath
+from api.read_path import ReadPath
 from api.routing import Policy
 from core.catalog import load_catalog
 from core.llm import ModelClient
