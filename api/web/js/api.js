@@ -103,7 +103,14 @@ export async function streamEvents(path, json, onEvent, signal) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
-    const { value, done } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (exc) {
+      if (exc.name === "AbortError") throw exc;
+      throw new ApiError(0, "the connection closed before the answer was complete; try again");
+    }
+    const { value, done } = chunk;
     if (done) break;
     buffer += value.replaceAll("\r\n", "\n");
     let end;

@@ -7,6 +7,7 @@ import { show } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
 let inFlight = null;
+let ended = false; // the stream's last event (answer or error) has come
 
 function usd(value) {
   if (value === undefined || value === null) return "n/a";
@@ -68,7 +69,10 @@ async function ask(event) {
   $("h-citations").hidden = true;
   $("ask-button").disabled = true;
   try {
+    ended = false;
     await streamEvents("/query", { ...body, stream: true }, onEvent, inFlight.signal);
+    // Headers were sent, then the server stopped without its last event.
+    if (!ended) throw new ApiError(500, "the answer stopped before it was complete (a server error); try again");
   } catch (exc) {
     if (exc.name !== "AbortError") {
       showError(exc);
@@ -88,8 +92,13 @@ function onEvent(name, data) {
   else if (name === "reset") {
     text.textContent = "";
     $("route").replaceChildren(el("p", { className: "muted", textContent: `Re-asking: ${data.reason}` }));
-  } else if (name === "answer") finish(data);
-  else if (name === "error") showError(new ApiError(data.status, data.detail));
+  } else if (name === "answer") {
+    ended = true;
+    finish(data);
+  } else if (name === "error") {
+    ended = true;
+    throw new ApiError(data.status, data.detail); // shown by ask() like any other failure
+  }
 }
 
 function finish(result) {

@@ -116,9 +116,10 @@ function progressOf(doc) {
   return { value: 0, text: "Starting" };
 }
 
-function cell(content, className) {
+function cell(content, className, label) {
   const td = document.createElement("td");
   if (className) td.className = className;
+  if (label) td.dataset.label = label; // shown before the value on narrow screens
   if (content instanceof Node) td.append(content);
   else td.textContent = content;
   return td;
@@ -172,6 +173,7 @@ function passwordRetry(doc) {
   input.type = "password";
   input.autocomplete = "off";
   input.required = true;
+  input.setAttribute("aria-label", `Password of ${doc.filename}`);
   label.append(input);
   const button = document.createElement("button");
   button.type = "submit";
@@ -210,13 +212,13 @@ function row(doc) {
   time.dateTime = doc.created_at;
   time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   tr.append(
-    cell(tick),
+    cell(tick, "tick"),
     cell(doc.filename, "name"),
-    cell(statusCell(doc)),
-    cell(doc.pages ? doc.pages.toLocaleString() : "", "num"),
-    cell(doc.tokens ? doc.tokens.toLocaleString() : "", "num"),
-    cell(time),
-    cell(del),
+    cell(statusCell(doc), "state"),
+    cell(doc.pages ? doc.pages.toLocaleString() : "", "num", "Pages"),
+    cell(doc.tokens ? doc.tokens.toLocaleString() : "", "num", "Tokens"),
+    cell(time, "when", "Uploaded"),
+    cell(del, "act"),
   );
   return tr;
 }

@@ -1,17 +1,9 @@
-// Usage: spend by model and by day from GET /usage as small bar charts (inline SVG, no
-// library), and the tenant's budget when the server reports one.
+// Usage: spend by model and by day from GET /usage as small bar charts (plain HTML bars,
+// no library), and the tenant's budget when the server reports one.
 
 import { ApiError, getJSON } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
-
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 // Dollars when anything cost money; else calls (the offline reader costs $0).
 function measure(rows) {
@@ -21,33 +13,31 @@ function measure(rows) {
     : { key: "calls", label: (v) => `${v} call${v === 1 ? "" : "s"}`, name: "calls" };
 }
 
-/** Horizontal bars, one per row, labelled with the name and the value. */
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+/** One bar per row, labelled with its name and value; the whole chart has a text label. */
 function bars(rows, nameKey) {
-  const box = document.createElement("div");
-  if (!rows.length) {
-    box.append(Object.assign(document.createElement("p"), { className: "muted", textContent: "No model calls yet." }));
-    return box;
-  }
+  if (!rows.length) return el("p", { className: "muted", textContent: "No model calls yet." });
   const m = measure(rows);
   const max = Math.max(...rows.map((r) => r[m.key] || 0), 1e-9);
-  const rowH = 26;
-  const chart = svg("svg", {
-    viewBox: `0 0 400 ${rows.length * rowH}`,
-    role: "img",
-    "aria-label": `${m.name} by ${nameKey}: ` + rows.map((r) => `${r[nameKey]} ${m.label(r[m.key] || 0)}`).join(", "),
-  });
-  rows.forEach((r, i) => {
-    const y = i * rowH;
-    const w = Math.max(2, (230 * (r[m.key] || 0)) / max);
+  const chart = el("div", { className: "bars" });
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", `${m.name} by ${nameKey}: ${rows.map((r) => `${r[nameKey]} ${m.label(r[m.key] || 0)}`).join(", ")}`);
+  for (const r of rows) {
+    const value = r[m.key] || 0;
+    const bar = el("span", { className: "bar" });
+    bar.style.width = `${Math.max(1, (100 * value) / max)}%`;
     chart.append(
-      svg("text", { x: 0, y: y + 17, class: "chart-name" }, r[nameKey].length > 18 ? `${r[nameKey].slice(0, 17)}…` : r[nameKey]),
-      svg("rect", { x: 120, y: y + 4, width: w, height: rowH - 8, rx: 3, class: "chart-bar" }),
-      svg("text", { x: 126 + w, y: y + 17, class: "chart-value" }, m.label(r[m.key] || 0)),
+      el("span", { className: "bar-name", textContent: r[nameKey], title: r[nameKey] }),
+      el("span", { className: "bar-track", title: `${r.calls} calls, ${(r.input_tokens || 0).toLocaleString()} input tokens, $${(r.cost_usd || 0).toFixed(6)}` }, bar),
+      el("span", { className: "bar-value", textContent: m.label(value) }),
     );
-    chart.lastChild.previousSibling.append(svg("title", {}, `${r[nameKey]}: ${r.calls} calls, ${(r.input_tokens || 0).toLocaleString()} input tokens, $${(r.cost_usd || 0).toFixed(6)}`));
-  });
-  box.append(chart);
-  return box;
+  }
+  return chart;
 }
 
 function budgetText(usage) {

@@ -1,0 +1,178 @@
+"""The web page at `/`, as a reader uses it: drop PDFs (one encrypted), watch them reach
+their end states, ask who the parties are, open the first citation on its page with the
+quote highlighted, find passages, filter, delete; on a laptop screen and a narrow one."""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.web.conftest import start_serve
+
+CONTRACT = "legal/cuad_extra/SPHERE3DCORP_06_24_2020-EX-10.12-CONSULTING AGREEMENT.PDF"
+ENCRYPTED = "bad_pdfs/unstructured__password.pdf"  # user password "password"
+TIMEOUT_MS = 120_000
+
+# As the page folds text to compare a quote with pdf.js's text layer (api/web/js/viewer.js).
+_STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.+|…|\[\.\.\.\])\s*")
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_STRAIGHT).lower()
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory) -> str:
+    yield from start_serve(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: dialog.accept())  # "Delete ...?"
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def drop(page, *paths: Path) -> None:
+    """Drop files on the drop zone as a user's drag and drop does (a real DataTransfer)."""
+    files = [{"name": p.name, "b64": base64.b64encode(p.read_bytes()).decode()} for p in paths]
+    page.evaluate(
+        """(files) => {
+            const dt = new DataTransfer();
+            for (const f of files) {
+                const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+                dt.items.add(new File([bytes], f.name, { type: "application/pdf" }));
+            }
+            const zone = document.getElementById("drop");
+            zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true }));
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true }));
+        }""",
+        files,
+    )
+
+
+def row(page, filename: str):
+    return page.locator("#doc-rows tr[data-id]", has=page.locator("td.name", has_text=filename))
+
+
+def wait_status(page, filename: str, status: str) -> None:
+    row(page, filename).and_(page.locator(f"[data-status={status}]")).wait_for(timeout=TIMEOUT_MS)
+
+
+def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
+    contract, encrypted = shared_data / CONTRACT, shared_data / ENCRYPTED
+    page.goto(url)
+    # Every control has a label a screen reader reads out.
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea, button")]
+            .filter((e) => !(e.labels?.length || e.ariaLabel || e.textContent.trim()))
+            .map((e) => e.id || e.outerHTML)"""
+    )
+    assert unlabelled == []
+    shots(page, "empty")
+
+    # Two PDFs dropped at once, the encrypted one without its password.
+    drop(page, contract, encrypted)
+    wait_status(page, contract.name, "ready")
+    wait_status(page, encrypted.name, "failed")
+    assert row(page, contract.name).locator("td.num").first.inner_text() == "4"
+    reason = row(page, encrypted.name).locator(".reason").inner_text()
+    assert "password is required" in reason
+    shots(page, "uploaded")
+
+    # Its password, typed in its row: the same file is read again, now opened.
+    row(page, encrypted.name).get_by_label(f"Password of {encrypted.name}").fill("password")
+    row(page, encrypted.name).get_by_role("button", name="Open with password").click()
+    wait_status(page, encrypted.name, "ready")
+    shots(page, "encrypted-ready")
+
+    # Ask, streamed; the route badge and numbered citations follow.
+    page.get_by_label("Question").fill("Who are the parties?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    first = page.locator("#citations button.citation").first
+    first.wait_for(timeout=TIMEOUT_MS)
+    assert "Sphere 3D" in page.locator("#answer-text").inner_text()
+    badge = page.locator("#route").inner_text()
+    assert "offline-reader" in badge and "Rejected alternatives" in badge
+    assert first.locator(".cite-n").inner_text() == "[1]"
+    shots(page, "answer")
+
+    # The first citation opens the PDF beside the answer, at its page, quote highlighted.
+    cited_page, quote = first.get_attribute("data-page"), first.get_attribute("data-quote")
+    first.click()
+    page.locator("#viewer mark.hl").first.wait_for(timeout=TIMEOUT_MS)
+    viewer = page.locator("#viewer")
+    assert viewer.get_attribute("data-page") == cited_page
+    assert page.locator("#viewer-page").inner_text().startswith(f"Page {cited_page} of 4")
+    marked = "".join(page.locator("#viewer mark.hl").all_inner_texts())
+    assert fold(marked) == fold("".join(_ELLIPSIS.split(quote)))
+    assert page.locator("#viewer-note").inner_text() == "The quote is highlighted."
+    shots(page, "citation-in-viewer")
+
+    # /search: passages with their pages, opened in the same viewer.
+    page.get_by_label("Question").fill("governing law of this agreement")
+    page.get_by_role("button", name="Find passages").click()
+    passage = page.locator("#passages button.citation").first
+    passage.wait_for(timeout=TIMEOUT_MS)
+    first_page = passage.get_attribute("data-page").split("-")[0]
+    passage.click()
+    page.wait_for_function(
+        f"document.getElementById('viewer').dataset.page === '{first_page}'"
+        " && document.querySelectorAll('#viewer mark.hl').length > 0",
+        timeout=TIMEOUT_MS,
+    )
+    shots(page, "search-in-viewer")
+
+    # Usage: the offline reader's calls by model.
+    page.get_by_role("button", name="Refresh usage").click()
+    chart = page.locator("#chart-model [role=img][aria-label*='offline-reader']")
+    chart.wait_for(timeout=TIMEOUT_MS)
+
+    # Filter by name, then delete the encrypted document.
+    page.get_by_label("Filter by name").fill("sphere")
+    assert page.locator("#doc-rows tr[data-id]").count() == 1
+    page.get_by_label("Filter by name").fill("")
+    row(page, encrypted.name).get_by_role("button", name=f"Delete {encrypted.name}").click()
+    row(page, encrypted.name).wait_for(state="detached", timeout=TIMEOUT_MS)
+    listed = httpx.get(f"{url}/documents").json()
+    assert [d["filename"] for d in listed["items"]] == [contract.name]
+    shots(page, "deleted")
+
+    # A narrow screen: one column, the viewer below the passages, nothing wider than it.
+    page.set_viewport_size({"width": 400, "height": 900})
+    passage.click()
+    page.locator("#viewer mark.hl").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    shots(page, "narrow")
+
+
+def test_original_pdf_is_served_private_and_unknown_ids_are_404(url, shared_data) -> None:
+    docs = httpx.get(f"{url}/documents").json()["items"]
+    if not docs:  # run alone: upload one
+        path = shared_data / CONTRACT
+        files = {"file": (path.name, path.read_bytes(), "application/pdf")}
+        docs = [httpx.post(f"{url}/documents", files=files).json()]
+    doc = docs[0]
+    got = httpx.get(f"{url}/documents/{doc['id']}/file")
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/pdf"
+    assert got.headers["cache-control"] == "private, no-store"
+    assert got.headers["content-disposition"].startswith("inline;")
+    assert (shared_data / CONTRACT).read_bytes() == got.content
+    missing = httpx.get(f"{url}/documents/{'0' * 32}/file")
+    assert missing.status_code == 404 and "no document" in missing.json()["detail"]
+    assert httpx.get(f"{url}/web/../routes/web.py").status_code == 404
+    page = httpx.get(f"{url}/")
+    assert page.status_code == 200 and 'src="/web/js/main.js"' in page.text
