@@ -73,15 +73,16 @@ def start_serve(root: Path, **env: str) -> Iterator[str]:
 
 @pytest.fixture
 def shots(tmp_path: Path):
-    """save(page, name): a full-page screenshot under the test's tmp folder, numbered."""
+    """save(page, name): a screenshot (full page by default) under the test's tmp folder,
+    numbered in order."""
     folder = tmp_path / "screenshots"
     folder.mkdir()
     count = [0]
 
-    def save(page, name: str) -> Path:
+    def save(page, name: str, full_page: bool = True) -> Path:
         count[0] += 1
         path = folder / f"{count[0]:02d}-{name}.png"
-        page.screenshot(path=path, full_page=True)
+        page.screenshot(path=path, full_page=full_page)
         return path
 
     save.folder = folder

@@ -120,6 +120,8 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     assert fold(marked) == fold("".join(_ELLIPSIS.split(quote)))
     assert page.locator("#viewer-note").inner_text() == "The quote is highlighted."
     shots(page, "citation-in-viewer")
+    page.locator("#answer").scroll_into_view_if_needed()
+    shots(page, "citation-beside-answer", full_page=False)  # as docs/img/web-page.png
 
     # /search: passages with their pages, opened in the same viewer.
     page.get_by_label("Question").fill("governing law of this agreement")
