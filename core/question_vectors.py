@@ -41,6 +41,9 @@ class StaticMiniLM:
 def static_minilm(embedder: object) -> StaticMiniLM | None:
     """The static vectors of a loaded `core.embeddings.LocalEmbedder`; None for any other
     embedder (an API embedder has no table to read, and its vectors mean something else)."""
+    if hasattr(embedder, "word_table"):  # the ONNX embedder reads the same weights file
+        tokenizer, table = embedder.word_table()  # type: ignore[attr-defined]
+        return StaticMiniLM(tokenizer, table)
     model = getattr(embedder, "_model", None)
     try:
         tokenizer = model.tokenizer.backend_tokenizer  # type: ignore[union-attr]

@@ -21,7 +21,10 @@ class Settings(BaseSettings):
     # Storage
     data_dir: Path = Path("./data")
     tenant_id: str = "default"
-    qdrant_url: str | None = None  # unset: embedded Qdrant at DATA_DIR/qdrant
+    qdrant_url: str | None = None  # unset: the embedded store under DATA_DIR
+    # The embedded store's engine: Qdrant Edge (DATA_DIR/edge, Rust, indexed) or
+    # qdrant-client's local mode (DATA_DIR/qdrant, brute force); `folio reindex` moves data.
+    store_engine: Literal["edge", "local"] = "edge"
     qdrant_api_key: SecretStr | None = None
     collection: str = "folio_chunks"
     # unset: SQLite at DATA_DIR/registry.sqlite; e.g. postgresql://user@host/db across hosts
@@ -35,7 +38,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=100, ge=1)
     embedding_provider: str = "local"  # see core.embeddings.EMBEDDERS
     embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_batch_size: int = Field(default=16, ge=1)
+    embedding_batch_size: int = Field(default=16, ge=1)  # sentence-transformers provider
+    embedding_quantize: bool = False  # local provider: int8 ONNX weights (docs/PERFORMANCE.md)
+    model_dir: Path | None = None  # the exported ONNX model; unset: ~/.cache/folio
     embedding_base_url: str | None = None  # for the "openai" embedding provider
     embedding_api_key: SecretStr | None = None
     # Per-document limits: a document over one fails alone, with a reason naming it.
@@ -79,6 +84,10 @@ class Settings(BaseSettings):
     @property
     def qdrant_path(self) -> Path:
         return self.data_dir / "qdrant"
+
+    @property
+    def edge_path(self) -> Path:
+        return self.data_dir / "edge"
 
     @property
     def registry_path(self) -> Path:

@@ -1,0 +1,82 @@
+"""The ONNX embedder against the torch (sentence-transformers) path it replaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.embeddings import SentenceTransformerEmbedder, build_embedder
+from core.onnx_embedder import OnnxEmbedder, _batches
+from core.settings import Settings
+
+TEXTS = [
+    "",
+    "Governing law.",
+    "This Agreement shall be governed by the laws of the State of Delaware.",
+    "The Receiving Party shall not disclose Confidential Information to any third party "
+    "without the prior written consent of the Disclosing Party. " * 3,
+    # a long outlier: past MiniLM's 256 word pieces, truncated on both paths alike
+    "Indemnification obligations survive termination of this Agreement for five years. " * 40,
+    "Form 1040-NR, line 12: enter the amount from Schedule A.",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    """The reference: the same weights on torch, chosen the way a user would by setting."""
+    chosen = build_embedder(Settings(embedding_provider="sentence-transformers", _env_file=None))
+    assert isinstance(chosen, SentenceTransformerEmbedder) and chosen.dim == 384
+    return np.array(chosen.embed(TEXTS))
+
+
+def test_onnx_vectors_equal_the_torch_path(embedder, torch_vectors) -> None:
+    assert isinstance(embedder, OnnxEmbedder)
+    onnx = np.array(embedder.embed(TEXTS))
+    assert onnx.shape == (len(TEXTS), 384)
+    cosine = (onnx * torch_vectors).sum(axis=1)
+    assert cosine.min() > 0.9999, cosine
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+
+
+def test_vectors_come_back_in_input_order_whatever_the_batching(embedder) -> None:
+    one_by_one = np.array([embedder.embed([t])[0] for t in TEXTS])
+    tiny_batches = OnnxEmbedder(batch_tokens=64).embed_array(TEXTS)
+    reversed_ = np.array(embedder.embed(TEXTS[::-1]))[::-1]
+    for other in (tiny_batches, reversed_):
+        assert np.allclose(one_by_one, other, atol=1e-5)
+    assert embedder.embed([]) == []
+
+
+def test_batches_keep_the_padded_size_within_budget_and_cover_every_text() -> None:
+    lengths = [5, 300, 7, 6, 50, 8, 256, 9]
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches = _batches(order, lengths, budget=64)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        # a single text longer than the budget goes alone; no batch pads to an outlier
+        assert len(batch) == 1 or max(lengths[i] for i in batch) * len(batch) <= 64
+    assert [300] in [[lengths[i] for i in b] for b in batches]
+
+
+def test_int8_weights_stay_close_to_the_float_vectors(embedder) -> None:
+    quantized = OnnxEmbedder(quantize=True)
+    assert quantized.path != embedder.path and "int8" in quantized.path.name
+    cosine = (quantized.embed_array(TEXTS[1:]) * embedder.embed_array(TEXTS[1:])).sum(axis=1)
+    assert cosine.min() > 0.97, cosine
+
+
+def test_an_unknown_provider_names_the_choices() -> None:
+    with pytest.raises(ValueError, match="sentence-transformers"):
+        build_embedder(Settings(embedding_provider="nope", _env_file=None))
+
+
+def test_the_default_embedder_runs_without_importing_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from core.embeddings import LocalEmbedder; e = LocalEmbedder();"
+        " e.embed(['x']); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
