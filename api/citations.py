@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 _SPACE = re.compile(r"\s+")
@@ -26,6 +26,7 @@ class Citation:
     filename: str
     page: int
     quote: str
+    ocr: bool = False  # the page's text was read by OCR: the quote was checked against it
 
 
 def normalise(text: str) -> str:
@@ -50,9 +51,13 @@ def quote_on_page(quote: str, page_text: str) -> bool:
 
 
 def verify(
-    raw: Iterable[dict], page_text: PageLookup, filenames: dict[str, str]
+    raw: Iterable[dict],
+    page_text: PageLookup,
+    filenames: dict[str, str],
+    ocr_pages: Mapping[str, Collection[int]] | None = None,
 ) -> tuple[list[Citation], int]:
-    """Keep citations whose quote is on their page of an asked document; count the rest."""
+    """Keep citations whose quote is on their page of an asked document; count the rest.
+    A citation of a page in `ocr_pages` (document id -> pages read by OCR) says so."""
     kept: list[Citation] = []
     dropped = 0
     seen = set()
@@ -66,7 +71,8 @@ def verify(
         key = (doc, page, normalise(quote))
         if key not in seen:
             seen.add(key)
-            kept.append(Citation(doc, filenames[doc], page, normalise(quote).strip(_STRIP)))
+            ocr = page in (ocr_pages or {}).get(doc, ())
+            kept.append(Citation(doc, filenames[doc], page, normalise(quote).strip(_STRIP), ocr))
     return kept, dropped
 
 

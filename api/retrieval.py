@@ -116,7 +116,7 @@ def retrieve(
     """Best chunks for `question` up to `token_budget`, neighbours of the top `expand` hits
     included, returned as page-labelled excerpts in document order."""
     hits = rank(store, embedder, question, tenant_id, document_ids, limit, ranking)
-    chosen = select(store, hits, token_budget, expand)
+    chosen = select(store, tenant_id, hits, token_budget, expand)
     order = {doc_id: i for i, doc_id in enumerate(document_ids)}
     chosen.sort(key=lambda c: (order.get(c.document_id, len(order)), c.chunk_index))
     excerpts = to_excerpts(chosen, page_texts)
@@ -125,7 +125,11 @@ def retrieve(
 
 
 def select(
-    store: ChunkStore, hits: Sequence[StoredChunk], token_budget: int, expand: int
+    store: ChunkStore,
+    tenant_id: str,
+    hits: Sequence[StoredChunk],
+    token_budget: int,
+    expand: int,
 ) -> list[StoredChunk]:
     """Hits in rank order while they fit the budget; each of the first `expand` brings its
     neighbours along (they are fetched by index, not searched)."""
@@ -144,7 +148,7 @@ def select(
         if rank < expand and (hit.document_id, hit.chunk_index) in chosen:
             around = [i for i in (hit.chunk_index - 1, hit.chunk_index + 1) if i >= 0]
             around = [i for i in around if (hit.document_id, i) not in chosen]
-            for neighbour in sorted(store.chunks(hit.document_id, around), key=_index):
+            for neighbour in sorted(store.chunks(tenant_id, hit.document_id, around), key=_index):
                 take(neighbour)
     return list(chosen.values())
 

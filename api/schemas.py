@@ -19,6 +19,15 @@ class Progress(BaseModel):
     pages_total: int
     chunks_embedded: int
     chunks_total: int
+    pages_ocr: int = Field(default=0, description="Pages read by OCR so far.")
+
+
+class OcrOut(BaseModel):
+    """Which pages had no text layer and were read by OCR (docs/OCR.md)."""
+
+    pages: list[int] = Field(description="1-based pages whose text OCR read.")
+    mean_confidence: float | None = Field(description="Their mean word confidence, 0..1.")
+    skipped: int = Field(description="Pages OCR tried and could not read (blank, a picture).")
 
 
 class DocumentOut(BaseModel):
@@ -32,6 +41,7 @@ class DocumentOut(BaseModel):
     tokens: int = Field(description="Tokens of the whole text (o200k_base).")
     progress: Progress
     error: str | None = Field(description="Why it failed, or a note while retrying.")
+    ocr: OcrOut
     sha256: str
     size_bytes: int
     created_at: datetime
@@ -51,8 +61,12 @@ class DocumentOut(BaseModel):
                 pages_total=doc.pages_total,
                 chunks_embedded=doc.chunks_embedded,
                 chunks_total=doc.chunks_total,
+                pages_ocr=len(doc.ocr_pages),
             ),
             error=doc.error,
+            ocr=OcrOut(
+                pages=doc.ocr_pages, mean_confidence=doc.ocr_confidence, skipped=doc.ocr_skipped
+            ),
             sha256=doc.sha256,
             size_bytes=doc.size_bytes,
             created_at=datetime.fromtimestamp(doc.created_at, UTC),
@@ -149,6 +163,7 @@ class CitationOut(BaseModel):
     filename: str
     page: int
     quote: str
+    ocr: bool = Field(default=False, description="The page's text was read by OCR.")
 
 
 class AlternativeOut(BaseModel):

@@ -121,9 +121,9 @@ class Uploads:
         if doc.status == "processing":
             raise BusyError("the document is being ingested; delete it when it is ready or failed")
         if self.store is not None:
-            self.store.delete_document(document_id)
+            self.store.delete_document(self.tenant_id, document_id)
         else:
-            self._send(self.queue.enqueue_purge, document_id)
+            self._send(self.queue.enqueue_purge, document_id, self.tenant_id)
         self.pages.delete(document_id)
         self.registry.delete(document_id)
         self.files.delete(doc.sha256)
@@ -151,9 +151,9 @@ class Uploads:
             )
             raise QueueUnavailableError("the job queue is unreachable; try again shortly") from exc
 
-    def _send(self, enqueue, document_id: str) -> None:
+    def _send(self, enqueue, *args: str) -> None:
         try:
-            enqueue(document_id)
+            enqueue(*args)
         except Exception as exc:
             raise QueueUnavailableError("the job queue is unreachable; try again shortly") from exc
 

@@ -60,6 +60,9 @@ class Document:
     chunks_embedded: int = 0
     chunks_total: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR
+    ocr_confidence: float | None = None  # their mean word confidence, 0..1
+    ocr_skipped: int = 0  # pages OCR tried and could not read
     created_at: float = 0.0
     updated_at: float = 0.0
 
@@ -69,6 +72,7 @@ class Document:
         data.pop("password", None)
         data["page_tokens"] = json.loads(data["page_tokens"] or "[]")
         data["timings"] = json.loads(data["timings"] or "{}")
+        data["ocr_pages"] = json.loads(data.get("ocr_pages") or "[]")
         return cls(**data)
 
 
@@ -183,6 +187,9 @@ class Registry:
             chunks_embedded=0,
             chunks_total=0,
             timings={},
+            ocr_pages=[],
+            ocr_confidence=None,
+            ocr_skipped=0,
         )
 
     def mark_failed(self, doc_id: str, reason: str) -> None:

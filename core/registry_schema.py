@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateColumn, CreateIndex, CreateTable
 from sqlalchemy.sql.expression import FunctionElement
 
 STATUSES = ("queued", "processing", "ready", "failed")
@@ -41,6 +41,10 @@ documents = sa.Table(
     sa.Column("chunks_embedded", sa.Integer, nullable=False, server_default="0"),
     sa.Column("chunks_total", sa.Integer, nullable=False, server_default="0"),
     sa.Column("timings", sa.Text, nullable=False, server_default="{}"),
+    # Pages read by OCR (JSON list, 1-based), their mean confidence, pages OCR could not read.
+    sa.Column("ocr_pages", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("ocr_confidence", sa.Double),
+    sa.Column("ocr_skipped", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
     sa.UniqueConstraint("tenant_id", "sha256"),
@@ -85,8 +89,19 @@ def create_schema(conn: sa.Connection) -> None:
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
     for table in metadata.sorted_tables:
         conn.execute(CreateTable(table, if_not_exists=True))
+        _add_missing_columns(conn, table)
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
             conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _add_missing_columns(conn: sa.Connection, table: sa.Table) -> None:
+    """The migration: a registry made by an older folio gets the columns added since
+    (each has a server default or is nullable, so its rows stay valid)."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for column in table.columns:
+        if column.name not in have:
+            ddl = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
 
 
 class utc_day(FunctionElement):  # noqa: N801 - named like the SQL function it stands for

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     max_document_tokens: int = Field(default=1_500_000, ge=1)
     max_ingest_s: int = Field(default=1800, ge=1)  # wall time, parse to last vector
     max_parse_memory_mb: int = Field(default=2048, ge=64)  # address space of the parser
+    # OCR of pages without a text layer (docs/OCR.md): off, auto (pages with almost no
+    # text), force (every page); rendered at ocr_dpi, read with the ocr_lang model.
+    ocr: Literal["off", "auto", "force"] = "auto"
+    ocr_dpi: int = Field(default=200, ge=50, le=600)
+    ocr_lang: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
 
     # Search (the ranking /search and the rag path share; docs/EVAL.md measures each)
     search_fusion: Literal["dbsf", "rrf"] = "dbsf"
@@ -72,6 +77,8 @@ class Settings(BaseSettings):
     route_model_file: Path | None = None  # unset: the packaged core/route_model.json
     route_prefer: Literal["cost", "balanced", "quality"] = "balanced"
     route_learned: bool = True  # false: the size and scope rules alone decide
+    route_retrieval_budget: int = Field(default=8_000, ge=500)  # tokens of passages for rag
+    route_cheap_stuff_max_tokens: int = Field(default=32_000, ge=0)  # stuff the cheap model
 
     # Server
     url: str | None = None  # where the CLI finds a running server; unset: host:port

@@ -88,10 +88,18 @@ class ChunkStore:
         with warnings.catch_warnings():
             # Embedded Qdrant warns that it ignores payload indexes; a server uses them.
             warnings.simplefilter("ignore", UserWarning)
-            for key in ("document_id", "tenant_id"):
-                self.client.create_payload_index(
-                    self.collection, key, field_schema=models.PayloadSchemaType.KEYWORD
-                )
+            self.client.create_payload_index(
+                self.collection, "document_id", field_schema=models.PayloadSchemaType.KEYWORD
+            )
+            # Qdrant's documented multitenancy: a keyword index marked `is_tenant` lets
+            # the server lay out each tenant's points together and plan filters by tenant.
+            self.client.create_payload_index(
+                self.collection,
+                "tenant_id",
+                field_schema=models.KeywordIndexParams(
+                    type=models.KeywordIndexType.KEYWORD, is_tenant=True
+                ),
+            )
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""
@@ -125,23 +133,28 @@ class ChunkStore:
         if points:
             self.client.upsert(self.collection, points=points, wait=True)
 
-    def delete_document(self, document_id: str) -> None:
+    def delete_document(self, tenant_id: str, document_id: str) -> None:
+        """Remove every point of one of the tenant's documents."""
         self.client.delete(
             self.collection,
-            points_selector=models.FilterSelector(filter=_filter(document_ids=[document_id])),
+            points_selector=models.FilterSelector(
+                filter=_filter(document_ids=[document_id], tenant_id=tenant_id)
+            ),
             wait=True,
         )
 
-    def count(self, document_id: str) -> int:
-        flt = _filter(document_ids=[document_id])
+    def count(self, tenant_id: str, document_id: str) -> int:
+        """How many points one of the tenant's documents has."""
+        flt = _filter(document_ids=[document_id], tenant_id=tenant_id)
         return self.client.count(self.collection, count_filter=flt, exact=True).count
 
-    def point_ids(self, document_id: str) -> set[str]:
+    def point_ids(self, tenant_id: str, document_id: str) -> set[str]:
+        """The point ids of one of the tenant's documents."""
         ids, offset = set(), None
         while True:
             points, offset = self.client.scroll(
                 self.collection,
-                scroll_filter=_filter(document_ids=[document_id]),
+                scroll_filter=_filter(document_ids=[document_id], tenant_id=tenant_id),
                 limit=512,
                 offset=offset,
                 with_payload=False,
@@ -150,11 +163,13 @@ class ChunkStore:
             if offset is None:
                 return ids
 
-    def chunks(self, document_id: str, indices: Sequence[int]) -> list[StoredChunk]:
-        """Fetch chunks of one document by index (for pulling in a hit's neighbours)."""
+    def chunks(self, tenant_id: str, document_id: str, indices: Sequence[int]) -> list[StoredChunk]:
+        """Fetch chunks of one of the tenant's documents by index (a hit's neighbours)."""
         ids = [point_id(document_id, i) for i in indices]
         points = self.client.retrieve(self.collection, ids=ids, with_payload=True)
-        return [_chunk(p.payload, 0.0) for p in points]
+        # Retrieval by id takes no filter: a point of another tenant is dropped here.
+        mine = [p for p in points if (p.payload or {}).get("tenant_id") == tenant_id]
+        return [_chunk(p.payload, 0.0) for p in mine]
 
     def hybrid_search(
         self,

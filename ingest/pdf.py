@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PdfReadError, PdfStreamError
 
 from ingest.limits import IngestLimits
+from ingest.ocr import OcrOptions, PageOcr, needs_ocr, why_no_ocr
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ class LimitError(PdfError):
 class Page:
     number: int  # 1-based
     text: str
+    ocr: bool = False  # the text was read by OCR
+    confidence: float | None = None  # OCR's mean word confidence, 0..1
+    ocr_skipped: bool = False  # OCR was tried and read nothing (blank, a picture)
 
 
 def looks_like_pdf(head: bytes) -> bool:
@@ -109,14 +113,19 @@ def _decrypt(reader: PdfReader, password: str | None) -> None:
 
 
 def read_pages(
-    path: Path, password: str | None = None, limits: IngestLimits | None = None
+    path: Path,
+    password: str | None = None,
+    limits: IngestLimits | None = None,
+    ocr: OcrOptions | None = None,
 ) -> Iterator[Page]:
     """Yield the text of each page in order, 1-based, holding one page at a time.
 
+    With `ocr` (mode auto), a page with almost no text is rendered and read by OCR (mode
+    force: every page); a page OCR cannot read keeps its text, flagged `ocr_skipped`.
     Raises EmptyPdfError for a PDF without pages and NoTextError (after the last page)
-    when the whole file has no text layer. With `limits`, raises LimitError for too many
-    pages, or before extracting a page whose content streams (or the document's so far)
-    decode to more than allowed.
+    when the whole file has no text, its reason saying whether OCR ran. With `limits`,
+    raises LimitError for too many pages, or before extracting a page whose content
+    streams (or the document's so far) decode to more than allowed.
     """
     reader = open_pdf(path, password)
     try:
@@ -130,20 +139,35 @@ def read_pages(
         raise EmptyPdfError("empty PDF: the file has no pages")
     if limits is not None and count > limits.max_pages:
         raise LimitError(limits.pages_reason(count))
-    chars = decoded = 0
-    for index in range(count):
-        if limits is not None:
-            decoded += _check_decoded(reader, index, decoded, limits)
-        text = _page_text(reader, index)
-        chars += len("".join(text.split()))
-        yield Page(number=index + 1, text=text)
+    chars = decoded = tried = 0
+    problem = why_no_ocr(ocr)
+    reading = PageOcr(path, password, ocr) if ocr is not None and problem is None else None
+    try:
+        for index in range(count):
+            if limits is not None:
+                decoded += _check_decoded(reader, index, decoded, limits)
+            page = Page(number=index + 1, text=_page_text(reader, index))
+            if reading is not None and needs_ocr(reading.options, page.text):
+                tried += 1
+                reading.fill(index, page)
+            chars += len("".join(page.text.split()))
+            yield page
+    finally:
+        if reading is not None:
+            reading.close()
     if chars == 0 and _has_form_fields(reader):
         raise NoTextError(
             "form-only PDF: no extractable text, only interactive form fields; fill it in and"
             " print it to PDF (flatten it), then upload that"
         )
-    if chars == 0 or (chars < _SCAN_CHARS_PER_PAGE * count and _mostly_images(reader)):
-        raise NoTextError("scanned or image-only PDF: no extractable text; OCR is not enabled")
+    if tried and chars == 0:
+        raise NoTextError(
+            f"scanned or image-only PDF: OCR read no text on any of its {count} page(s);"
+            " they look blank or hold pictures, not text: check the scan"
+        )
+    scanned = chars < _SCAN_CHARS_PER_PAGE * count and not tried and _mostly_images(reader)
+    if chars == 0 or scanned:
+        raise NoTextError(f"scanned or image-only PDF: no extractable text; {problem}")
 
 
 def page_count(path: Path, password: str | None = None) -> int:

@@ -22,6 +22,7 @@ from core.store import ChunkStore, StoredChunk
 from core.tokens import count_tokens
 from ingest.chunk import chunk_pages
 from ingest.limits import IngestLimits
+from ingest.ocr import OcrOptions, OcrTally
 from ingest.pdf import LimitError, PdfError, read_pages
 from ingest.sandbox import read_pages_isolated
 
@@ -47,6 +48,7 @@ class Ingestor:
     chunk_overlap: int = 16
     index_titles: bool = True  # the file name joins each chunk's BM25 terms
     limits: IngestLimits = field(default_factory=IngestLimits)
+    ocr: OcrOptions = field(default_factory=OcrOptions)  # pages without text (docs/OCR.md)
     slice_chunks: int = EMBED_SLICE
 
 
@@ -130,11 +132,12 @@ def _run(
     page_tokens: list[int] = []
     path = ing.files.path_for(doc.sha256)
     pages = (
-        read_pages_isolated(path, password, limits, deadline)
+        read_pages_isolated(path, password, limits, deadline, ing.ocr)
         if limits.isolate
-        else read_pages(path, password, limits)
+        else read_pages(path, password, limits, ing.ocr)
     )
     tokens = 0
+    ocr = OcrTally()  # which pages OCR read, shown in the progress as they are
     with closing(pages):  # leaving early (a limit, a shutdown) stops the parser at once
         for page in pages:
             texts.append(page.text)
@@ -142,8 +145,9 @@ def _run(
             tokens += page_tokens[-1]
             if tokens > limits.max_document_tokens:
                 raise LimitError(limits.tokens_reason(tokens, page.number))
-            report.update(pages_parsed=page.number)
-    report.update(pages_total=len(texts), pages_parsed=len(texts), force=True)
+            ocr.add(page)
+            report.update(pages_parsed=page.number, **ocr.fields())
+    report.update(pages_total=len(texts), pages_parsed=len(texts), force=True, **ocr.fields())
     timings["parse_s"] = time.perf_counter() - started
 
     timings["total_s"] = time.perf_counter() - started
@@ -309,4 +313,5 @@ def build_ingestor(
         chunk_overlap=settings.chunk_overlap,
         index_titles=settings.index_titles,
         limits=IngestLimits.from_settings(settings),
+        ocr=OcrOptions.from_settings(settings),
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ingest import pdf
 from ingest.limits import IngestLimits
+from ingest.ocr import OcrOptions
 from ingest.pdf import LimitError, Page, PdfError
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,15 @@ _ERRORS: dict[str, type[PdfError]] = {
 
 
 def read_pages_isolated(
-    path: Path, password: str | None, limits: IngestLimits, deadline: float | None = None
+    path: Path,
+    password: str | None,
+    limits: IngestLimits,
+    deadline: float | None = None,
+    ocr: OcrOptions | None = None,
 ) -> Iterator[Page]:
-    """Like pdf.read_pages(path, password, limits), parsed in a child process; raises
-    LimitError past `deadline` (time.monotonic()) or when the child runs out of memory."""
+    """Like pdf.read_pages(path, password, limits, ocr), parsed (and OCR'd) in a child
+    process; raises LimitError past `deadline` (time.monotonic()) or when the child runs
+    out of memory."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest.sandbox"],
         stdin=subprocess.PIPE,
@@ -54,12 +60,13 @@ def read_pages_isolated(
     )
     try:
         job = {"path": str(path), "password": password, "limits": limits.to_dict()}
+        job["ocr"] = ocr.to_dict() if ocr is not None else None
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.write(json.dumps(job).encode() + b"\n")
         proc.stdin.close()
         for event in _events(proc, deadline, limits):
             if "page" in event:
-                yield Page(number=event["page"], text=event["text"])
+                yield Page(event["page"], event["text"], *event.get("ocr", ()))
             elif "log" in event:
                 log.warning("%s", event["log"])
             elif "error" in event:
@@ -125,10 +132,14 @@ def main() -> None:
     logging.captureWarnings(True)
     logging.getLogger("py.warnings").setLevel(logging.ERROR)
     logging.getLogger("ingest").addHandler(_Forward(logging.WARNING))
+    ocr = OcrOptions(**job["ocr"]) if job.get("ocr") else None
     _cap_memory(limits.max_parse_memory_mb)
     try:
-        for page in pdf.read_pages(Path(job["path"]), job["password"], limits):
-            _send({"page": page.number, "text": page.text})
+        for page in pdf.read_pages(Path(job["path"]), job["password"], limits, ocr):
+            event = {"page": page.number, "text": page.text}
+            if page.ocr or page.ocr_skipped:
+                event["ocr"] = [page.ocr, page.confidence, page.ocr_skipped]
+            _send(event)
     except PdfError as exc:
         _send({"error": type(exc).__name__, "message": str(exc)})
         return

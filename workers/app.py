@@ -54,9 +54,11 @@ class FolioCelery(Celery):
             INGEST_TASK, args=[document_id], kwargs=kwargs, queue=QUEUE, headers=_headers()
         )
 
-    def enqueue_purge(self, document_id: str) -> None:
+    def enqueue_purge(self, document_id: str, tenant_id: str) -> None:
         """Queue removal of a deleted document's points by a worker that owns the store."""
-        self.send_task(PURGE_TASK, args=[document_id], queue=QUEUE, headers=_headers())
+        self.send_task(
+            PURGE_TASK, args=[document_id, tenant_id], queue=QUEUE, headers=_headers()
+        )
 
     def queue_depth(self, timeout_s: float = 2.0) -> int:
         """Messages waiting in the folio queue (not those a worker holds): the Redis list's

@@ -71,10 +71,10 @@ def register(app: FolioCelery) -> None:
             raise self.retry(exc=exc, countdown=countdown) from None
 
     @app.task(name=PURGE_TASK, shared=False)
-    def purge_document_task(document_id: str) -> None:
+    def purge_document_task(document_id: str, tenant_id: str) -> None:
         """Remove a deleted document's points and page texts (the store's owner does this)."""
         ing = _ingestor(app)
-        ing.store.delete_document(document_id)
+        ing.store.delete_document(tenant_id, document_id)
         ing.pages.delete(document_id)
 
     # Signals are process-wide: one receiver (dispatch_uid) serves every folio app.

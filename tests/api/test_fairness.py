@@ -46,7 +46,7 @@ def test_small_upload_is_ready_before_a_token_bomb_queued_ahead(tmp_path, embedd
 
         res = client.app.state.resources
         small_doc = get(small_id)
-        points = res.store.count(bomb_id)
+        points = res.store.count("default", bomb_id)
         stored = list(res.pages.read(bomb_id))
     assert small_doc["status"] == "ready", small_doc
     assert final["status"] == "ready", final

@@ -83,7 +83,7 @@ def test_neighbours_of_the_best_hits_come_along(corpus, embedder):  # noqa: F811
     wide = retrieve(store, embedder, question, tenant, doc, 4_000, corpus.page_texts, expand=1)
     top = wide.ranked[0]
     indices = {c.chunk_index for c in wide.chunks}
-    last = max(c.chunk_index for c in store.chunks(top.document_id, range(200)))
+    last = max(c.chunk_index for c in store.chunks("default", top.document_id, range(200)))
     expected = {i for i in (top.chunk_index - 1, top.chunk_index + 1) if 0 <= i <= last}
     assert expected <= indices
     assert len(wide.chunks) >= len(plain.chunks)
@@ -91,7 +91,9 @@ def test_neighbours_of_the_best_hits_come_along(corpus, embedder):  # noqa: F811
 
 def test_overlapping_chunks_merge_into_one_excerpt_per_page_span(corpus):  # noqa: F811
     doc = corpus.ids["ivillage"]
-    every = sorted(corpus.ingestor.store.chunks(doc, range(20)), key=lambda c: c.chunk_index)
+    every = sorted(
+        corpus.ingestor.store.chunks("default", doc, range(20)), key=lambda c: c.chunk_index
+    )
     # Three neighbours on one page whose spans overlap (the splitter's overlap).
     start = next(
         i
@@ -111,7 +113,7 @@ def test_overlapping_chunks_merge_into_one_excerpt_per_page_span(corpus):  # noq
 
 
 def test_without_page_texts_chunks_keep_their_first_page(corpus):  # noqa: F811
-    chunks = corpus.ingestor.store.chunks(corpus.ids["nyliac"], [0, 1])
+    chunks = corpus.ingestor.store.chunks("default", corpus.ids["nyliac"], [0, 1])
     excerpts = to_excerpts(chunks, None)
     assert [e.page for e in excerpts] == [c.page_start for c in chunks]
     assert [e.text for e in excerpts] == [c.text for c in chunks]

@@ -33,7 +33,7 @@ def test_defaults_fail_a_decompression_bomb_on_its_first_page(ingestor, tmp_path
     # 100 pages of 40 MB of zeros: 4 GB decoded from a ~4 MB file.
     doc = _ingest(ingestor, tmp_path, decompression_bomb(100, 40))
     assert "FOLIO_MAX_PAGE_DECODED_MB (32 MB)" in doc.error and "page 1" in doc.error
-    assert doc.pages_parsed == 0 and ingestor.store.count(doc.id) == 0
+    assert doc.pages_parsed == 0 and ingestor.store.count("default", doc.id) == 0
     # The bound: the parser child never held more than its address-space cap allows.
     assert _child_peak_mb() < SAFE.max_parse_memory_mb
 
@@ -66,7 +66,7 @@ def test_too_many_pages(ingestor, tmp_path):
 def test_token_bomb_stops_at_the_token_limit(ingestor, tmp_path):
     doc = _ingest(ingestor, tmp_path, token_bomb(40, 60), max_document_tokens=10_000)
     assert "FOLIO_MAX_DOCUMENT_TOKENS (10,000 tokens)" in doc.error, doc.error
-    assert doc.pages_parsed < 40 and ingestor.store.count(doc.id) == 0
+    assert doc.pages_parsed < 40 and ingestor.store.count("default", doc.id) == 0
 
 
 def test_wall_time_limit_kills_a_slow_parse(ingestor, tmp_path):

@@ -46,7 +46,9 @@ def test_every_real_pdf_ingests_with_pypdf_page_counts(ing, ingested) -> None:
         doc = ing.registry.get(doc_id)
         assert doc.status == "ready", (path.name, doc.error)
         assert doc.pages == len(PdfReader(path).pages) == doc.pages_total, path.name
-        assert doc.chunks == ing.store.count(doc_id) == doc.chunks_embedded > 0, path.name
+        assert doc.chunks == ing.store.count("default", doc_id) == doc.chunks_embedded > 0, (
+            path.name
+        )
         assert set(doc.timings) >= {"parse_s", "chunk_s", "embed_s", "upsert_s", "total_s"}
 
 
@@ -70,7 +72,7 @@ def test_stored_chunks_sit_inside_their_page_span(ing, ingested, shared_data) ->
     doc_id = ingested[path]
     pages = [p.text for p in ing.pages.read(doc_id)]
     doc = ing.registry.get(doc_id)
-    for chunk in ing.store.chunks(doc_id, range(doc.chunks)):
+    for chunk in ing.store.chunks("default", doc_id, range(doc.chunks)):
         first = pages[chunk.page_start - 1]
         if chunk.page_start == chunk.page_end:
             assert first[chunk.char_start : chunk.char_end] == chunk.text
@@ -83,24 +85,29 @@ def test_reingest_gives_same_point_ids_and_count_and_delete_removes_all(ing, sha
     path = shared_data / "legal" / "dmca.pdf"
     doc_id = _register(ing, path)
     ingest_document(doc_id, ing)
-    first_ids, first_count = ing.store.point_ids(doc_id), ing.store.count(doc_id)
+    first_ids, first_count = (
+        ing.store.point_ids("default", doc_id),
+        ing.store.count("default", doc_id),
+    )
     ingest_document(doc_id, ing)  # a retry or forced re-ingest replaces, never duplicates
-    assert ing.store.point_ids(doc_id) == first_ids
-    assert ing.store.count(doc_id) == first_count == ing.registry.get(doc_id).chunks
+    assert ing.store.point_ids("default", doc_id) == first_ids
+    assert ing.store.count("default", doc_id) == first_count == ing.registry.get(doc_id).chunks
     assert first_ids == {point_id(doc_id, i) for i in range(first_count)}
-    ing.store.delete_document(doc_id)
-    assert ing.store.count(doc_id) == 0 and ing.store.point_ids(doc_id) == set()
+    ing.store.delete_document("default", doc_id)
+    assert (
+        ing.store.count("default", doc_id) == 0 and ing.store.point_ids("default", doc_id) == set()
+    )
 
 
 def test_a_bad_pdf_fails_alone_with_its_reason(ing, ingested, shared_data) -> None:
-    before = {d: ing.store.count(d) for d in list(ingested.values())[:3]}
+    before = {d: ing.store.count("default", d) for d in list(ingested.values())[:3]}
     bad = _register(ing, shared_data / "bad_pdfs" / "DERIVED__crazyones.truncated-5000B.pdf")
     result = ingest_document(bad, ing)
     assert result.status == "failed" and "broken PDF" in result.error
     doc = ing.registry.get(bad)
     assert doc.status == "failed" and doc.error == result.error
-    assert ing.store.count(bad) == 0
-    assert {d: ing.store.count(d) for d in before} == before
+    assert ing.store.count("default", bad) == 0
+    assert {d: ing.store.count("default", d) for d in before} == before
 
 
 def test_password_given_at_ingest_opens_the_document(ing, shared_data) -> None:

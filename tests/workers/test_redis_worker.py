@@ -120,7 +120,7 @@ def test_worker_killed_mid_document_is_redone_exactly_once(
     client = open_client(settings)
     try:
         store = ChunkStore(client, settings.collection, 384)
-        assert store.point_ids(doc_id) == {point_id(doc_id, i) for i in range(chunks)}
-        assert store.count(small) == 0
+        assert store.point_ids("default", doc_id) == {point_id(doc_id, i) for i in range(chunks)}
+        assert store.count("default", small) == 0
     finally:
         client.close()

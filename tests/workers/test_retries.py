@@ -104,7 +104,7 @@ def test_a_provider_outage_is_retried_until_the_document_is_ready(provider, tmp_
         doc = wait_for(lambda: fetch(api, doc_id), lambda d: d["status"] in ("ready", "failed"))
         store = api.app.state.resources.store
         assert doc["status"] == "ready" and doc["error"] is None
-        assert store.count(doc_id) == doc["chunks"] > 0
+        assert store.count("default", doc_id) == doc["chunks"] > 0
     notes = [d["error"] for d in seen if d["error"]]
     assert any("InternalServerError" in n and "retry 1/5" in n for n in notes), notes
     assert provider.requests >= 1 + 3 + 1

