@@ -111,7 +111,8 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
 
     # The first citation opens the PDF beside the answer, at its page, quote highlighted.
     cited_page, quote = first.get_attribute("data-page"), first.get_attribute("data-quote")
-    first.click()
+    first.focus()  # from the keyboard: Enter on the citation
+    page.keyboard.press("Enter")
     page.locator("#viewer mark.hl").first.wait_for(timeout=TIMEOUT_MS)
     viewer = page.locator("#viewer")
     assert viewer.get_attribute("data-page") == cited_page
@@ -119,6 +120,7 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     marked = "".join(page.locator("#viewer mark.hl").all_inner_texts())
     assert fold(marked) == fold("".join(_ELLIPSIS.split(quote)))
     assert page.locator("#viewer-note").inner_text() == "The quote is highlighted."
+    assert page.evaluate("document.activeElement.id") == "viewer-scroll"  # arrows turn pages
     shots(page, "citation-in-viewer")
     page.locator("#answer").scroll_into_view_if_needed()
     shots(page, "citation-beside-answer", full_page=False)  # as docs/img/web-page.png

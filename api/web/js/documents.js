@@ -243,6 +243,7 @@ function render() {
   const rows = [...pending.values()].map(pendingRow).concat(shown.map(row));
   $("doc-rows").replaceChildren(...rows);
   $("doc-empty").hidden = rows.length > 0;
+  $("doc-table").hidden = rows.length === 0;
   $("doc-empty").textContent = docs.length ? "No document matches the filter." : "No documents yet: drop a PDF above.";
   onChange();
 }

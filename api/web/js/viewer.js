@@ -11,6 +11,7 @@ const loaded = new Map(); // document id -> Promise<PDFDocumentProxy>
 const passwords = new Map(); // document id -> password typed at upload (memory only)
 let current = { id: null, doc: null, page: 1, quote: "", filename: "" };
 let rendering = Promise.resolve();
+let opener = null;
 
 export function rememberPassword(id, password) {
   if (password) passwords.set(id, password);
@@ -26,6 +27,7 @@ export function forget(id) {
 /** Show `page` of document `id`, with `quote` (if any) highlighted on it. */
 export async function show({ id, filename, page, quote = "" }) {
   const viewer = $("viewer");
+  opener = document.activeElement; // focus goes back there when the viewer closes
   viewer.hidden = false;
   document.body.classList.add("viewing");
   $("viewer-title").textContent = filename;
@@ -36,6 +38,8 @@ export async function show({ id, filename, page, quote = "" }) {
     current = { id, doc, page: cited, quote, filename, cited, citedQuote: quote };
     await draw();
     viewer.scrollIntoView({ block: "nearest" });
+    // Keyboard users land on the page: arrows turn it, Escape closes it.
+    $("viewer-scroll").focus({ preventScroll: true });
   } catch (exc) {
     $("viewer-note").textContent = `The PDF could not be shown: ${exc.message}`;
   }
@@ -43,6 +47,7 @@ export async function show({ id, filename, page, quote = "" }) {
 
 function close() {
   $("viewer").hidden = true;
+  opener?.focus?.();
   document.body.classList.remove("viewing");
   current = { id: null, doc: null, page: 1, quote: "", filename: "" };
 }
