@@ -35,7 +35,7 @@ from core.embeddings import Embedder, build_embedder
 from core.files import FileStore
 from core.instance import ensure_instance_id
 from core.pages import PageStore
-from core.registry import open_registry
+from core.registry import Registry, open_registry
 from core.settings import Settings
 from core.store import ChunkStore, SerializedClient, open_client
 from ingest.pipeline import Ingestor, build_ingestor
@@ -113,20 +113,14 @@ def build_resources(
     settings: Settings, embedder: Embedder | None, jobs: JobsStarter, stack: ExitStack
 ) -> Resources:
     """Open every client for these settings; `stack` closes them in reverse order."""
-    settings.ensure_dirs()
-    registry = open_registry(settings)
-    stack.callback(registry.close)
-    files, pages = FileStore(settings.files_dir), PageStore(settings.pages_dir)
-    checks: dict[str, Callable[[], None]] = {"registry": registry.ping}
-    store = None
     in_process_worker = settings.embedded_broker
-    if in_process_worker or not settings.embedded_store:
-        client = open_client(settings)
-        stack.callback(client.close)
-        if in_process_worker:
-            client = SerializedClient(client)  # shared by request threads and the worker
-        embedder = embedder or build_embedder(settings)
-        store = ChunkStore(client, settings.collection, embedder.dim)
+    # An embedded store has one owner: this process only if it runs the worker too.
+    opens_store = in_process_worker or not settings.embedded_store
+    registry, files, pages, store, embedder = open_clients(
+        settings, embedder, stack, opens_store, shared=in_process_worker
+    )
+    checks: dict[str, Callable[[], None]] = {"registry": registry.ping}
+    if store is not None:
         checks["store"] = store.ping
     ingestor = None
     if in_process_worker:
@@ -151,3 +145,27 @@ def build_resources(
         "in-process" if in_process_worker else "separate",
     )
     return res
+
+
+def open_clients(
+    settings: Settings,
+    embedder: Embedder | None,
+    stack: ExitStack,
+    with_store: bool,
+    shared: bool = False,
+) -> tuple[Registry, FileStore, PageStore, ChunkStore | None, Embedder | None]:
+    """The registry, file and page stores, and (`with_store`) the chunk store with its
+    embedder, for any process that reads (the API, the CLI's in-process path); `shared`
+    serialises the store for request threads and an in-process worker."""
+    settings.ensure_dirs()
+    registry = open_registry(settings)
+    stack.callback(registry.close)
+    files, pages = FileStore(settings.files_dir), PageStore(settings.pages_dir)
+    if not with_store:
+        return registry, files, pages, None, embedder
+    client = open_client(settings)
+    stack.callback(client.close)
+    if shared:
+        client = SerializedClient(client)
+    embedder = embedder or build_embedder(settings)
+    return registry, files, pages, ChunkStore(client, settings.collection, embedder.dim), embedder

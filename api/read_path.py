@@ -63,7 +63,11 @@ def build_read_path(
         models=ModelClient(catalog, settings, ledger=registry.record_usage),
         reader=OfflineReader(embedder),
         tenant_id=settings.tenant_id,
-        policy=Policy(prefer=settings.route_prefer),
+        policy=Policy(
+            prefer=settings.route_prefer,
+            retrieval_budget=settings.route_retrieval_budget,
+            cheap_stuff_max_tokens=settings.route_cheap_stuff_max_tokens,
+        ),
         metrics=metrics,
         router=router,
         ranking=Ranking(

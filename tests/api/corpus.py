@@ -1,8 +1,5 @@
-"""Real CUAD contracts ingested once per test module, and the read path built over them.
-
-Not a conftest: test modules import the `corpus` fixture they need, so only the
-modules that want real documents pay for ingesting them (about 10 s for these four).
-"""
+"""Real CUAD contracts, ingested for real, and the read path built over them (the
+`corpus` fixture in tests/api/conftest.py builds one per module that asks for it)."""
 
 from __future__ import annotations
 
@@ -10,8 +7,6 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from api.read_path import ReadPath
 from api.routing import Policy
@@ -68,14 +63,6 @@ def build_corpus(tmp: Path, shared: Path, embedder, **overrides) -> Corpus:
         ids[short] = doc.id
         annotations[short] = notes[filename]
     return Corpus(settings, ing, ids, annotations)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory, shared_data, embedder):
-    """The four small contracts, ingested for real (embedded Qdrant, MiniLM, SQLite)."""
-    built = build_corpus(tmp_path_factory.mktemp("corpus"), shared_data, embedder)
-    yield built
-    built.ingestor.store.client.close()
 
 
 def read_path(corpus: Corpus, embedder, settings: Settings | None = None, **policy) -> ReadPath:

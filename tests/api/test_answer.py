@@ -22,7 +22,6 @@ from api.citations import quote_on_page, verify
 from core.catalog import load_catalog
 from tests.api.corpus import (
     annotation_spans,
-    corpus,  # noqa: F401 - the module-scoped fixture
     page_of,
     read_path,
     squash,
@@ -34,7 +33,7 @@ GOVERNING_LAW = "Which law governs this agreement?"
 
 @pytest.mark.parametrize("mode", ["auto", "rag"])
 @pytest.mark.parametrize("short", ["nyliac", "datacall", "ivillage", "ultragenyx"])
-def test_offline_answers_match_cuad_governing_law(corpus, embedder, short, mode):  # noqa: F811
+def test_offline_answers_match_cuad_governing_law(corpus, embedder, short, mode):
     rp = read_path(corpus, embedder)
     q = prepare(rp, GOVERNING_LAW, [corpus.ids[short]], mode=mode)
     answer = execute(rp, q)
@@ -55,14 +54,14 @@ def test_offline_answers_match_cuad_governing_law(corpus, embedder, short, mode)
     }
 
 
-def test_offline_reader_writes_the_ledger(corpus, embedder):  # noqa: F811
+def test_offline_reader_writes_the_ledger(corpus, embedder):
     rp = read_path(corpus, embedder)
     before = _calls(rp, "offline-reader")
     execute(rp, prepare(rp, GOVERNING_LAW, [corpus.ids["nyliac"]]))
     assert _calls(rp, "offline-reader") == before + 1
 
 
-def test_unknown_unready_and_missing_documents(corpus, embedder):  # noqa: F811
+def test_unknown_unready_and_missing_documents(corpus, embedder):
     rp = read_path(corpus, embedder)
     with pytest.raises(DocumentNotFound, match="no-such-id"):
         resolve(rp, ["no-such-id"])
@@ -94,7 +93,7 @@ def fake():
     server.stop()
 
 
-def _online(corpus, fake, embedder, **policy):  # noqa: F811
+def _online(corpus, fake, embedder, **policy):
     settings = corpus.settings.model_copy(
         update={"openai_base_url": fake.base_url, "openai_api_key": SecretStr("test-key")}
     )
@@ -105,7 +104,7 @@ def _json(answer: str, found: bool, citations=()) -> str:
     return json.dumps({"answer": answer, "found": found, "citations": list(citations)})
 
 
-def test_self_route_escalates_a_rag_miss_to_stuff(corpus, fake, embedder):  # noqa: F811
+def test_self_route_escalates_a_rag_miss_to_stuff(corpus, fake, embedder):
     # A low ceiling for cheap stuffing and a small retrieval budget make this a rag question.
     rp = _online(corpus, fake, embedder, cheap_stuff_max_tokens=500, retrieval_budget=600)
     doc = corpus.ids["ivillage"]
@@ -154,7 +153,7 @@ def test_self_route_escalates_a_rag_miss_to_stuff(corpus, fake, embedder):  # no
     assert all(r.body.get("response_format") == {"type": "json_object"} for r in fake.requests)
 
 
-def test_stuffed_prompts_share_a_prefix_and_price_cached_input(corpus, fake, embedder):  # noqa: F811
+def test_stuffed_prompts_share_a_prefix_and_price_cached_input(corpus, fake, embedder):
     rp = _online(corpus, fake, embedder)
     docs = [corpus.ids["ivillage"], corpus.ids["nyliac"]]
     fake.script("gpt-4o", Reply(_json("first", True), 5_000, 10))
@@ -175,7 +174,7 @@ def test_stuffed_prompts_share_a_prefix_and_price_cached_input(corpus, fake, emb
     assert b.cost_usd < a.cost_usd
 
 
-def test_streaming_sends_prose_then_the_checked_answer(corpus, fake, embedder):  # noqa: F811
+def test_streaming_sends_prose_then_the_checked_answer(corpus, fake, embedder):
     rp = _online(corpus, fake, embedder)
     doc = corpus.ids["nyliac"]
     page = page_of(corpus, "nyliac", "laws of the Commonwealth of Massachusetts")
@@ -193,7 +192,7 @@ def test_streaming_sends_prose_then_the_checked_answer(corpus, fake, embedder): 
     assert fake.requests[-1].body["stream"] is True
 
 
-def test_streaming_a_json_reply_sends_the_answer_not_the_json(corpus, fake, embedder):  # noqa: F811
+def test_streaming_a_json_reply_sends_the_answer_not_the_json(corpus, fake, embedder):
     rp = _online(corpus, fake, embedder)
     fake.script("gpt-4o", Reply(_json("Massachusetts law governs.", True)))
     events = list(stream(rp, prepare(rp, GOVERNING_LAW, [corpus.ids["nyliac"]])))
@@ -201,7 +200,7 @@ def test_streaming_a_json_reply_sends_the_answer_not_the_json(corpus, fake, embe
     assert [k for k, _ in events] == ["delta", "answer"]
 
 
-def test_streaming_escalation_resets_what_was_sent(corpus, fake, embedder):  # noqa: F811
+def test_streaming_escalation_resets_what_was_sent(corpus, fake, embedder):
     rp = _online(corpus, fake, embedder, cheap_stuff_max_tokens=500, retrieval_budget=600)
     miss = f"Not in these passages.\n{prompt.CITATIONS_MARK}\n" + json.dumps({"found": False})
     fake.script("gpt-4o", Reply(miss))

@@ -4,10 +4,10 @@ pass the citation check, and one labelled part per document."""
 from __future__ import annotations
 
 from api.answer import execute, prepare
-from tests.api.corpus import corpus, read_path  # noqa: F401 - the module-scoped fixture
+from tests.api.corpus import read_path
 
 
-def test_parties_and_a_clause_summary_through_the_read_path(corpus, embedder):  # noqa: F811
+def test_parties_and_a_clause_summary_through_the_read_path(corpus, embedder):
     rp = read_path(corpus, embedder)
     doc = corpus.ids["ivillage"]
     assert rp.pages.contract(doc) is not None  # kept with the page texts at ingest
@@ -18,7 +18,7 @@ def test_parties_and_a_clause_summary_through_the_read_path(corpus, embedder):  
     assert "may terminate" in summary.text and summary.text != "1. Term and Termination."
 
 
-def test_each_document_part_is_labelled_with_its_file_name(corpus, embedder):  # noqa: F811
+def test_each_document_part_is_labelled_with_its_file_name(corpus, embedder):
     rp = read_path(corpus, embedder)
     ids = [corpus.ids["ivillage"], corpus.ids["nyliac"]]
     answer = execute(rp, prepare(rp, "Who are the parties?", ids))

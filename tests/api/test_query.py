@@ -4,6 +4,7 @@ offline answers checked against CUAD, streaming, errors, and paid routes on a fa
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -13,8 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from cli.service import build_app
-from core.catalog import DEFAULT_FILE, load_catalog
-from core.llm import ModelClient
+from core.catalog import DEFAULT_FILE
 from tests.api.corpus import CONTRACTS, annotation_spans, squash
 from tests.api.uploading import offline_settings
 from tests.fakes.openai_server import FakeOpenAIServer, Reply, server_error
@@ -23,12 +23,12 @@ UPLOAD = ("nyliac", "ivillage")
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, shared_data, embedder):
-    """The app on a fresh data dir (embedded broker, store and worker), two contracts uploaded."""
-    settings = offline_settings(tmp_path_factory.mktemp("query") / "data")
+def prepared(tmp_path_factory, shared_data, embedder) -> tuple[Path, dict[str, str]]:
+    """A data dir with two contracts uploaded and ingested by the real app (embedded
+    broker, store and worker); the app is closed, so each test opens its own on it."""
+    data_dir = tmp_path_factory.mktemp("query") / "data"
     cuad = shared_data / "legal" / "cuad"
-    notes = json.loads((cuad / "cuad_shared_annotations.json").read_text())["contracts"]
-    with TestClient(build_app(settings, embedder=embedder)) as client:
+    with TestClient(build_app(offline_settings(data_dir), embedder=embedder)) as client:
         ids = {}
         for short in UPLOAD:
             with open(cuad / CONTRACTS[short], "rb") as fh:
@@ -39,9 +39,36 @@ def api(tmp_path_factory, shared_data, embedder):
             ids[short] = response.json()["id"]
         for doc_id in ids.values():
             _wait_ready(client, doc_id)
-        client.ids = ids
+    return data_dir, ids
+
+
+@pytest.fixture
+def open_app(prepared, tmp_path, shared_data, embedder):
+    """Opens the app on a copy of the prepared data dir, with these settings changed;
+    closed after the test. Each client carries `ids` and the CUAD `notes`."""
+    cuad = shared_data / "legal" / "cuad"
+    notes = json.loads((cuad / "cuad_shared_annotations.json").read_text())["contracts"]
+    opened: list[TestClient] = []
+
+    def open_(**settings) -> TestClient:
+        data_dir = tmp_path / f"data-{len(opened)}"
+        shutil.copytree(prepared[0], data_dir)
+        app_settings = offline_settings(data_dir).model_copy(update=settings)
+        client = TestClient(build_app(app_settings, embedder=embedder)).__enter__()
+        opened.append(client)
+        client.ids = prepared[1]
         client.notes = {short: notes[CONTRACTS[short]] for short in UPLOAD}
-        yield client
+        return client
+
+    yield open_
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(open_app) -> TestClient:
+    """The app with the offline settings, over the two contracts."""
+    return open_app()
 
 
 def _wait_ready(client: TestClient, doc_id: str, timeout_s: float = 180) -> None:
@@ -108,7 +135,7 @@ def test_streaming_sends_deltas_then_the_full_answer(api):
     assert "New York" in final["answer"] and final["citations"] and final["route"]["mode"]
 
 
-def test_errors_are_clear(api, tmp_path, monkeypatch):
+def test_errors_are_clear(api, open_app, tmp_path):
     unknown = api.post("/query", json={"question": "Who?", "document_ids": ["nope"]})
     assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
     registry = api.app.state.read_path.registry
@@ -129,8 +156,7 @@ def test_errors_are_clear(api, tmp_path, monkeypatch):
             model["max_output_tokens"] = 1_000
     small = tmp_path / "models.yaml"
     small.write_text(yaml.safe_dump(raw))
-    monkeypatch.setattr(api.app.state.read_path, "catalog", load_catalog(small))
-    forced = api.post(
+    forced = open_app(models_file=small).post(
         "/query", json={"question": "Summarise it.", "mode": "stuff",
                         "document_ids": [api.ids["ivillage"]]},
     )  # fmt: skip
@@ -139,18 +165,17 @@ def test_errors_are_clear(api, tmp_path, monkeypatch):
     assert "3,000-token window of gpt-5.2" in detail and "tokens" in detail
 
 
-def test_paid_route_escalates_and_counts_both_costs(api, monkeypatch):
-    rp = api.app.state.read_path
-    doc = api.ids["ivillage"]
+def test_paid_route_escalates_and_counts_both_costs(open_app):
     with FakeOpenAIServer() as fake:
-        settings = rp.models.settings.model_copy(
-            update={"openai_base_url": fake.base_url, "openai_api_key": SecretStr("k")}
-        )
-        monkeypatch.setattr(rp, "models", ModelClient(rp.catalog, settings, rp.models.ledger))
-        monkeypatch.setattr(rp, "policy", type(rp.policy)(cheap_stuff_max_tokens=500))
         # The escalation mechanics under test are the rules' plan (rag, then stuff): the
         # learned router's shipped preferences do not escalate (see docs/ROUTING.md).
-        monkeypatch.setattr(rp, "router", None)
+        api = open_app(
+            openai_base_url=fake.base_url,
+            openai_api_key=SecretStr("k"),
+            route_cheap_stuff_max_tokens=500,
+            route_learned=False,
+        )
+        rp, doc = api.app.state.read_path, api.ids["ivillage"]
         miss = json.dumps({"answer": "Not in the passages.", "found": False, "citations": []})
         hit = json.dumps({"answer": "New York law.", "found": True, "citations": []})
         fake.script("gpt-4o", Reply(miss, 2_000, 10))
@@ -171,13 +196,13 @@ def test_paid_route_escalates_and_counts_both_costs(api, monkeypatch):
     assert after.get("gpt-5.2", 0) - before.get("gpt-5.2", 0) == 1
 
 
-def test_prefer_reaches_the_learned_router(api, monkeypatch):
+def test_prefer_reaches_the_learned_router(open_app):
+    # A retrieval budget below the document's size, so retrieval would not read it whole
+    # and the learned router (not the small-document rule) decides.
+    api = open_app(route_retrieval_budget=500)
     rp = api.app.state.read_path
     bad = api.post("/query", json={"question": "Which law governs?", "prefer": "cheapest"})
     assert bad.status_code == 422 and "prefer" in bad.text
-    # A retrieval budget below the document's size, so retrieval would not read it whole
-    # and the learned router (not the small-document rule) decides.
-    monkeypatch.setattr(rp, "policy", type(rp.policy)(retrieval_budget=500))
     doc = [api.ids["ivillage"]]
     out = _ask(api, question="Which state's law applies?", document_ids=doc, prefer="cost")
     route = out["route"]
@@ -189,15 +214,12 @@ def test_prefer_reaches_the_learned_router(api, monkeypatch):
     assert "prefer balanced" in default["reason"]  # FOLIO_ROUTE_PREFER's default
 
 
-def test_every_model_failing_is_a_502_naming_each(api, monkeypatch):
-    rp = api.app.state.read_path
+def test_every_model_failing_is_a_502_naming_each(open_app):
     key = "sk-test-never-shown"
     with FakeOpenAIServer(default=server_error(500)) as fake:
-        settings = rp.models.settings.model_copy(
-            update={"openai_base_url": fake.base_url, "openai_api_key": SecretStr(key),
-                    "llm_max_retries": 0}
-        )  # fmt: skip
-        monkeypatch.setattr(rp, "models", ModelClient(rp.catalog, settings, rp.models.ledger))
+        api = open_app(
+            openai_base_url=fake.base_url, openai_api_key=SecretStr(key), llm_max_retries=0
+        )
         response = api.post(
             "/query", json={"question": "Who are the parties?", "document_ids": [api.ids["nyliac"]]}
         )
@@ -208,6 +230,8 @@ def test_every_model_failing_is_a_502_naming_each(api, monkeypatch):
 
 
 def test_usage_totals(api):
+    for question in ("Which law governs?", "Who are the parties?", "When does it end?"):
+        _ask(api, question=question, document_ids=[api.ids["nyliac"]])
     totals = api.get("/usage").json()
     offline = next(row for row in totals["by_model"] if row["model"] == "offline-reader")
     assert offline["calls"] >= 3 and offline["cost_usd"] == 0

@@ -7,16 +7,15 @@ import re
 import pytest
 
 from api.retrieval import retrieve, to_excerpts
-from tests.api.corpus import corpus  # noqa: F401 - the module-scoped fixture
 
 CLAUSE_8_3 = re.compile(r"8\.3\s+Any\s+amendments")
 
 
-def _all(corpus):  # noqa: F811
+def _all(corpus):
     return sorted(corpus.ids.values())
 
 
-def test_hybrid_finds_a_clause_number_that_dense_only_misses(corpus, embedder):  # noqa: F811
+def test_hybrid_finds_a_clause_number_that_dense_only_misses(corpus, embedder):
     store, tenant = corpus.ingestor.store, corpus.settings.tenant_id
     question = "What does section 8.3 say?"
     vector = embedder.embed([question])[0]
@@ -35,7 +34,7 @@ def test_hybrid_finds_a_clause_number_that_dense_only_misses(corpus, embedder): 
     assert CLAUSE_8_3.search(page)  # the page label is the page the clause is on
 
 
-def test_hybrid_finds_a_rare_identifier(corpus, embedder):  # noqa: F811
+def test_hybrid_finds_a_rare_identifier(corpus, embedder):
     store, tenant = corpus.ingestor.store, corpus.settings.tenant_id
     question = "Who are the third party traffic auditors, e.g. PWC?"
     vector = embedder.embed([question])[0]
@@ -46,7 +45,7 @@ def test_hybrid_finds_a_rare_identifier(corpus, embedder):  # noqa: F811
     assert first[1] < 3 and first[1] <= first[0]
 
 
-def test_excerpts_are_exact_page_slices_in_document_order(corpus, embedder):  # noqa: F811
+def test_excerpts_are_exact_page_slices_in_document_order(corpus, embedder):
     docs = [corpus.ids["ivillage"], corpus.ids["datacall"]]
     found = retrieve(
         corpus.ingestor.store,
@@ -75,7 +74,7 @@ def test_excerpts_are_exact_page_slices_in_document_order(corpus, embedder):  # 
     assert sum(c.tokens for c in found.chunks) <= 1_500
 
 
-def test_neighbours_of_the_best_hits_come_along(corpus, embedder):  # noqa: F811
+def test_neighbours_of_the_best_hits_come_along(corpus, embedder):
     store, tenant = corpus.ingestor.store, corpus.settings.tenant_id
     question = "Which law governs the agreement?"
     doc = [corpus.ids["ivillage"]]
@@ -89,7 +88,7 @@ def test_neighbours_of_the_best_hits_come_along(corpus, embedder):  # noqa: F811
     assert len(wide.chunks) >= len(plain.chunks)
 
 
-def test_overlapping_chunks_merge_into_one_excerpt_per_page_span(corpus):  # noqa: F811
+def test_overlapping_chunks_merge_into_one_excerpt_per_page_span(corpus):
     doc = corpus.ids["ivillage"]
     every = sorted(
         corpus.ingestor.store.chunks("default", doc, range(20)), key=lambda c: c.chunk_index
@@ -112,7 +111,7 @@ def test_overlapping_chunks_merge_into_one_excerpt_per_page_span(corpus):  # noq
     assert len({(e.page, e.start) for e in excerpts}) == len(excerpts)
 
 
-def test_without_page_texts_chunks_keep_their_first_page(corpus):  # noqa: F811
+def test_without_page_texts_chunks_keep_their_first_page(corpus):
     chunks = corpus.ingestor.store.chunks("default", corpus.ids["nyliac"], [0, 1])
     excerpts = to_excerpts(chunks, None)
     assert [e.page for e in excerpts] == [c.page_start for c in chunks]
@@ -120,7 +119,7 @@ def test_without_page_texts_chunks_keep_their_first_page(corpus):  # noqa: F811
 
 
 @pytest.mark.parametrize("scope", ["documents", "tenant"])
-def test_search_is_filtered(corpus, embedder, scope):  # noqa: F811
+def test_search_is_filtered(corpus, embedder, scope):
     store = corpus.ingestor.store
     only = [corpus.ids["nyliac"]]
     tenant = corpus.settings.tenant_id if scope == "documents" else "someone-else"

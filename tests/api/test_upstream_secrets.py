@@ -11,20 +11,32 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from cli.service import build_app
-from core.llm import ModelClient
 from core.logs import RedactingFilter
 from core.settings import Settings
 from tests.api.uploading import SMALL_PDFS, multipart, wait_done
-from tests.fakes.openai_server import EchoHeaders, FakeOpenAIServer
+from tests.fakes.openai_server import EchoHeaders, FakeOpenAIServer, Reply
 
 KEY = "sk-live-0123456789abcdefSECRET"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, shared_data, embedder):
-    data = tmp_path_factory.mktemp("secrets") / "data"
+def fake():
+    """The models' upstream: a fake OpenAI-protocol server on 127.0.0.1."""
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, shared_data, embedder, fake):
+    """The app with the key, its models on the fake; one contract ingested."""
     settings = Settings(
-        data_dir=data, _env_file=None, openai_api_key=None, qdrant_url=None, broker_url=None
+        data_dir=tmp_path_factory.mktemp("secrets") / "data",
+        _env_file=None,
+        openai_base_url=fake.base_url,
+        openai_api_key=SecretStr(KEY),
+        llm_max_retries=0,
+        qdrant_url=None,
+        broker_url=None,
     )
     with TestClient(build_app(settings, embedder=embedder)) as client:
         response = client.post("/documents", **multipart(shared_data / SMALL_PDFS[0]))
@@ -35,19 +47,11 @@ def api(tmp_path_factory, shared_data, embedder):
 
 
 @pytest.fixture
-def echoing(api, monkeypatch, request):
-    """The read path's models pointed at a fake that echoes headers with `request.param`."""
-    rp = api.app.state.read_path
-    with FakeOpenAIServer(default=request.param) as fake:
-        settings = rp.models.settings.model_copy(
-            update={
-                "openai_base_url": fake.base_url,
-                "openai_api_key": SecretStr(KEY),
-                "llm_max_retries": 0,
-            }
-        )
-        monkeypatch.setattr(rp, "models", ModelClient(rp.catalog, settings, rp.models.ledger))
-        yield fake
+def echoing(fake, request):
+    """The fake, answering every call by echoing its headers as `request.param` says."""
+    fake.default = request.param
+    yield fake
+    fake.default = Reply()
 
 
 STEPS = [EchoHeaders(500), EchoHeaders(400), EchoHeaders(503, raw=True), EchoHeaders(400, raw=True)]
