@@ -215,7 +215,7 @@ function row(doc) {
     cell(tick, "tick"),
     cell(doc.filename, "name"),
     cell(statusCell(doc), "state"),
-    cell(doc.pages ? doc.pages.toLocaleString() : "", "num", "Pages"),
+    cell((doc.pages || doc.progress.pages_total || "").toLocaleString(), "num", "Pages"),
     cell(doc.tokens ? doc.tokens.toLocaleString() : "", "num", "Tokens"),
     cell(time, "when", "Uploaded"),
     cell(del, "act"),

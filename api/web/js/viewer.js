@@ -1,10 +1,17 @@
 // The PDF viewer beside the answer: pdf.js renders one page on a canvas with its text
 // layer above it, and a quote is highlighted by wrapping its characters in <mark>.
 
-import * as pdfjs from "/web/vendor/pdfjs/pdf.min.mjs";
 import { documentFile } from "./api.js";
 
-pdfjs.GlobalWorkerOptions.workerSrc = "/web/vendor/pdfjs/pdf.worker.min.mjs";
+// pdf.js (400 KB) is loaded on the first citation opened, not with the page.
+let pdfjs = null;
+async function library() {
+  if (!pdfjs) {
+    pdfjs = await import("/web/vendor/pdfjs/pdf.min.mjs");
+    pdfjs.GlobalWorkerOptions.workerSrc = "/web/vendor/pdfjs/pdf.worker.min.mjs";
+  }
+  return pdfjs;
+}
 
 const $ = (id) => document.getElementById(id);
 const loaded = new Map(); // document id -> Promise<PDFDocumentProxy>
@@ -58,7 +65,7 @@ function clamp(page, pages) {
 
 function open(id) {
   if (!loaded.has(id)) {
-    const promise = documentFile(id).then((data) => {
+    const promise = Promise.all([documentFile(id), library()]).then(([data]) => {
       const task = pdfjs.getDocument({
         data,
         password: passwords.get(id),
