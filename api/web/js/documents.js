@@ -106,6 +106,10 @@ function alertRow(id, message) {
 
 function progressOf(doc) {
   const p = doc.progress;
+  if (doc.status === "queued" && p.chunks_embedded > 0) {
+    // A long document gives way to waiting uploads now and then, its progress kept.
+    return { value: 0.5 + (0.5 * p.chunks_embedded) / p.chunks_total, text: `Waiting its turn: ${p.chunks_embedded} of ${p.chunks_total} chunks embedded` };
+  }
   if (doc.status === "queued") return { value: 0, text: "Queued" };
   if (p.chunks_total > 0) {
     return { value: 0.5 + (0.5 * p.chunks_embedded) / p.chunks_total, text: `Embedding ${p.chunks_embedded} of ${p.chunks_total} chunks` };
