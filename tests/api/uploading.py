@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from core.pages import PageStore
 from core.settings import Settings
 from ingest.chunk import chunk_pages
+from ingest.ocr import OcrOptions
 from ingest.pdf import read_pages
 
 # Small, distinct, real PDFs (1 to 7 pages) from ../shared/data.
@@ -82,8 +83,9 @@ def expected_counts(
     chunk_tokens: int = Settings.model_fields["chunk_tokens"].default,
     overlap: int = Settings.model_fields["chunk_overlap"].default,
 ) -> tuple[int, int]:
-    """(pages, chunks) of a clean run, worked out here with pypdf and the chunker alone."""
-    texts = [page.text for page in read_pages(path)]
+    """(pages, chunks) of a clean run, worked out here with pypdf (and OCR for pages without
+    text, as the service does by default) and the chunker alone."""
+    texts = [page.text for page in read_pages(path, ocr=OcrOptions())]
     assert len(texts) == len(PdfReader(path).pages)
     return len(texts), len(chunk_pages(texts, chunk_tokens, overlap))
 
@@ -98,6 +100,7 @@ def assert_ready_and_consistent(doc: dict, path: Path, pages: PageStore) -> None
         "pages_total": want_pages,
         "chunks_embedded": want_chunks,
         "chunks_total": want_chunks,
+        "pages_ocr": len(doc["ocr"]["pages"]),
     }
     stored = list(pages.read(doc["id"]))
     assert [p.page for p in stored] == list(range(1, want_pages + 1))

@@ -42,7 +42,7 @@ def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
 def test_json_lines_and_a_failed_document_does_not_stop_the_others(tmp_path, shared_data):
     good = shared_data / CONTRACT
     bad = shared_data / "bad_pdfs" / "qpdf__bad1.pdf"
-    scanned = shared_data / "bad_pdfs" / "docling__ocr_test.pdf"
+    scanned = shared_data / "bad_pdfs" / "samplefiles__imagemagick-CCITTFaxDecode.pdf"
     out = _run(["--json", str(bad), str(good), str(scanned)], tmp_path)
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr
@@ -50,7 +50,7 @@ def test_json_lines_and_a_failed_document_does_not_stop_the_others(tmp_path, sha
     assert [r["filename"] for r in rows] == [bad.name, good.name, scanned.name]
     assert all(set(r) == KEYS for r in rows)
     assert rows[0]["status"] == "failed" and rows[0]["error"].startswith("not a PDF")
-    assert rows[2]["status"] == "failed" and "no extractable text" in rows[2]["error"]
+    assert rows[2]["status"] == "failed" and "OCR read no text" in rows[2]["error"]
     ready = rows[1]
     assert ready["status"] == "ready" and ready["pages"] == 2 and ready["error"] is None
     assert ready["chunks"] > 0 and ready["tokens"] > 1000 and len(ready["sha256"]) == 64
