@@ -11,6 +11,7 @@ let docs = []; // DocumentOut, newest first
 const pending = new Map(); // local key -> {name, fraction, error}
 const selected = new Set(); // document ids ticked for the question
 let polling = null;
+let locked = false; // the server wants a (valid) key before it lists anything
 let onChange = () => {};
 
 /** The documents ticked for the question; empty means every ready one. */
@@ -26,11 +27,13 @@ export async function refresh() {
   try {
     const page = await getJSON("/documents?limit=500");
     docs = page.items;
+    locked = false;
     $("doc-count").textContent = page.total > docs.length ? `${docs.length} of ${page.total}` : "";
   } catch (exc) {
     if (!(exc instanceof ApiError)) throw exc;
     docs = [];
-    $("doc-count").textContent = exc.status === 401 ? "" : exc.message;
+    locked = exc.status === 401;
+    $("doc-count").textContent = locked ? "" : exc.message;
   }
   render();
   schedule();
@@ -248,7 +251,11 @@ function render() {
   $("doc-rows").replaceChildren(...rows);
   $("doc-empty").hidden = rows.length > 0;
   $("doc-table").hidden = rows.length === 0;
-  $("doc-empty").textContent = docs.length ? "No document matches the filter." : "No documents yet: drop a PDF above.";
+  $("doc-empty").textContent = locked
+    ? "Sign in with your API key to see your documents."
+    : docs.length
+      ? "No document matches the filter."
+      : "No documents yet: drop a PDF above.";
   onChange();
 }
 

@@ -14,9 +14,11 @@ function banner(message) {
   box.hidden = !message;
 }
 
+let rejected = false; // the server answered 401 to the key this tab holds
+
 function showKeyState() {
   const signedIn = Boolean(apiKey());
-  $("key-state").textContent = signedIn ? "Signed in for this tab." : "";
+  $("key-state").textContent = !signedIn ? "" : rejected ? "Key not accepted." : "Key set for this tab.";
   $("key-clear").hidden = !signedIn;
   $("api-key").value = "";
 }
@@ -38,20 +40,24 @@ function wireKey() {
   $("key-form").addEventListener("submit", (e) => {
     e.preventDefault();
     setApiKey($("api-key").value.trim());
+    rejected = false;
     showKeyState();
     reload();
   });
   $("key-clear").addEventListener("click", () => {
     setApiKey("");
+    rejected = false;
     showKeyState();
     reload();
   });
   window.addEventListener("folio:unauthorized", (e) => {
     const wrong = Boolean(apiKey());
+    rejected = wrong;
+    showKeyState();
     banner(
       wrong
-        ? `This API key was not accepted (${e.detail.message}). Check it and sign in again.`
-        : `This server needs an API key (${e.detail.message}). Enter yours above and press Sign in.`,
+        ? `This API key was not accepted: ${e.detail.message}. Check it and sign in again.`
+        : `This server needs an API key: enter yours above and press Sign in. (${e.detail.message})`,
     );
     $("api-key").focus();
   });

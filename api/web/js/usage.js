@@ -58,6 +58,10 @@ export async function refreshUsage() {
     const usage = await getJSON("/usage");
     $("chart-model").replaceChildren(bars(usage.by_model, "model"));
     $("chart-day").replaceChildren(bars(usage.by_day.slice(-14), "day"));
+    // Servers with API keys also count by key (null: calls made without one).
+    const byKey = (usage.by_key || []).map((r) => ({ ...r, key: r.key ?? "no key" }));
+    $("figure-key").hidden = byKey.length === 0;
+    $("chart-key").replaceChildren(bars(byKey, "key"));
     $("budget-state").textContent = budgetText(usage);
   } catch (exc) {
     if (!(exc instanceof ApiError)) throw exc;
