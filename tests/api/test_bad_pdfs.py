@@ -4,6 +4,7 @@ ends `failed` with the reason pypdf gives (or `ready` where it recovers), the go
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -11,21 +12,26 @@ from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.settings import Settings
-from ingest.pdf import PdfError, looks_like_pdf, read_pages
+from ingest.ocr import OcrOptions
+from ingest.pdf import NoTextError, PdfError, looks_like_pdf, read_pages
 from tests.api.uploading import SMALL_PDFS, assert_ready_and_consistent, multipart, wait_done
 
 # Not malformed but a chunking stress test (927 chunks of dense text), ingested by
 # tests/ingest; through the API it would cost about a minute of embedding for nothing new.
 SKIP = {"pdfjs__TAMReview.pdf"}
+# No text layer: failed ("scanned, no text layer") before OCR, ready with OCR'd text now.
+OCR_READY = {"docling__ocr_test.pdf", "pdfjs__scan-bad.pdf", "unstructured__loremipsum-flat.pdf"}
 
 
+@functools.cache
 def _expected(path: Path) -> tuple[int, str | None]:
-    """(HTTP status of the upload, failure reason or None) worked out from the file alone."""
+    """(HTTP status of the upload, failure reason or None) worked out from the file alone,
+    OCR'd as the service does by default."""
     with open(path, "rb") as fh:
         if not looks_like_pdf(fh.read(1024)):
             return 415, None
     try:
-        for _ in read_pages(path):
+        for _ in read_pages(path, ocr=OcrOptions()):
             pass
     except PdfError as exc:
         return 202, str(exc)
@@ -73,6 +79,12 @@ def test_bad_pdfs_fail_with_reasons_and_good_ones_alongside_end_ready(client, sh
     pages = client.app.state.resources.pages
     for path in good:
         assert_ready_and_consistent(outcomes[path], path, pages)
+    for name in OCR_READY:
+        doc = outcomes[shared_data / "bad_pdfs" / name]
+        assert doc["status"] == "ready" and doc["ocr"]["pages"] == [1], (name, doc)
+        assert doc["ocr"]["mean_confidence"] > 0.5 and doc["progress"]["pages_ocr"] == 1
+        with pytest.raises(NoTextError, match="OCR is off"):
+            list(read_pages(shared_data / "bad_pdfs" / name, ocr=OcrOptions(mode="off")))
     # The repairable file with no %PDF header got through the magic-byte sniff.
     assert outcomes[shared_data / "bad_pdfs" / "pdfjs__bug1606566.pdf"]["status"] == "ready"
     assert client.get("/readyz").status_code == 200
