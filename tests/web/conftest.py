@@ -52,7 +52,18 @@ def browser(chromium: str):
         launched.close()
 
 
-def start_serve(root: Path, **env: str) -> Iterator[str]:
+class Served(str):
+    """A running server's URL, with the admin key it made on first start (None: a build
+    without API keys) and the headers that send it."""
+
+    key: str | None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"} if self.key else {}
+
+
+def start_serve(root: Path, **env: str) -> Iterator[Served]:
     """`folio serve` on a free port with the offline reader and a fresh data dir; its URL.
     Stopped by its PID when the generator is closed."""
     port = free_port()
@@ -63,9 +74,11 @@ def start_serve(root: Path, **env: str) -> Iterator[str]:
         root / "serve.log",
         root,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = Served(f"http://127.0.0.1:{port}")
     try:
         wait_healthy(url, proc)
+        key_file = root / "data" / "admin.key"  # written before the server answers
+        url.key = key_file.read_text().strip() if key_file.is_file() else None
         yield url
     finally:
         proc.stop()

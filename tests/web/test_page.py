@@ -71,9 +71,21 @@ def wait_status(page, filename: str, status: str) -> None:
     row(page, filename).and_(page.locator(f"[data-status={status}]")).wait_for(timeout=TIMEOUT_MS)
 
 
+def sign_in(page, key: str) -> None:
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     contract, encrypted = shared_data / CONTRACT, shared_data / ENCRYPTED
     page.goto(url)
+    if url.key:  # a server with API keys: it says so, and the admin key opens it
+        banner = page.locator("#banner")
+        banner.wait_for(timeout=TIMEOUT_MS)
+        assert "needs an API key" in banner.inner_text()
+        shots(page, "needs-key")
+        sign_in(page, url.key)
+        banner.wait_for(state="hidden", timeout=TIMEOUT_MS)
     # Every control has a label a screen reader reads out.
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll("input, select, textarea, button")]
@@ -150,7 +162,7 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     page.get_by_label("Filter by name").fill("")
     row(page, encrypted.name).get_by_role("button", name=f"Delete {encrypted.name}").click()
     row(page, encrypted.name).wait_for(state="detached", timeout=TIMEOUT_MS)
-    listed = httpx.get(f"{url}/documents").json()
+    listed = httpx.get(f"{url}/documents", headers=url.headers).json()
     assert [d["filename"] for d in listed["items"]] == [contract.name]
     shots(page, "deleted")
 
@@ -162,20 +174,44 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     shots(page, "narrow")
 
 
+def test_a_wrong_key_says_so(page, url, shots) -> None:
+    if not url.key:
+        pytest.skip("this build of folio has no API keys")
+    page.goto(url)
+    sign_in(page, "folio_" + "x" * 43)
+    page.wait_for_function(
+        "document.getElementById('banner').textContent.includes('not accepted')",
+        timeout=TIMEOUT_MS,
+    )
+    assert "the API key is not valid" in page.locator("#banner").inner_text()
+    assert page.locator("#key-state").inner_text() == "Key not accepted."
+    assert "Sign in" in page.locator("#doc-empty").inner_text()
+    shots(page, "wrong-key")
+    sign_in(page, url.key)
+    page.locator("#banner").wait_for(state="hidden", timeout=TIMEOUT_MS)
+    assert page.locator("#key-state").inner_text() == "Key set for this tab."
+    # Kept for the tab only, never in the address.
+    assert page.evaluate("sessionStorage.getItem('folio.apiKey')") == url.key
+    assert url.key not in page.url
+
+
 def test_original_pdf_is_served_private_and_unknown_ids_are_404(url, shared_data) -> None:
-    docs = httpx.get(f"{url}/documents").json()["items"]
+    auth = url.headers
+    docs = httpx.get(f"{url}/documents", headers=auth).json()["items"]
     if not docs:  # run alone: upload one
         path = shared_data / CONTRACT
         files = {"file": (path.name, path.read_bytes(), "application/pdf")}
-        docs = [httpx.post(f"{url}/documents", files=files).json()]
+        docs = [httpx.post(f"{url}/documents", files=files, headers=auth).json()]
     doc = docs[0]
-    got = httpx.get(f"{url}/documents/{doc['id']}/file")
+    if url.key:  # the file is its tenant's: no key, no file
+        assert httpx.get(f"{url}/documents/{doc['id']}/file").status_code == 401
+    got = httpx.get(f"{url}/documents/{doc['id']}/file", headers=auth)
     assert got.status_code == 200
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["cache-control"] == "private, no-store"
     assert got.headers["content-disposition"].startswith("inline;")
     assert (shared_data / CONTRACT).read_bytes() == got.content
-    missing = httpx.get(f"{url}/documents/{'0' * 32}/file")
+    missing = httpx.get(f"{url}/documents/{'0' * 32}/file", headers=auth)
     assert missing.status_code == 404 and "no document" in missing.json()["detail"]
     assert httpx.get(f"{url}/web/../routes/web.py").status_code == 404
     page = httpx.get(f"{url}/")
