@@ -37,7 +37,6 @@ def worker(
     """Run one ingestion worker until stopped (SIGTERM/Ctrl-C re-queue the current document)."""
     from celery.signals import worker_shutting_down
 
-    from ingest.pipeline import build_ingestor
     from workers.app import broker_url, create_celery
 
     settings = Settings()
@@ -52,7 +51,7 @@ def worker(
         )
     app = create_celery(settings)
     try:
-        app.ingestor = build_ingestor(settings)
+        app.ingest_clients()  # now, so a store another process holds is said at once
     except StoreLockedError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -72,7 +71,7 @@ def worker(
             without_heartbeat=settings.embedded_broker,
         ).start()
     finally:
-        app.ingestor.store.client.close()
+        app.close_ingest_clients()
 
 
 def _check(settings: Settings, err: Console) -> int:

@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from workers.app import FolioCelery
+    from workers.base import FolioCelery
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from celery import bootsteps
 from core.registry import Registry, open_registry
 
 if TYPE_CHECKING:
-    from workers.app import FolioCelery
+    from workers.base import FolioCelery
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +51,15 @@ class WorkerResources(bootsteps.StartStopStep):
 
     def __init__(self, worker, **kwargs) -> None:
         super().__init__(worker, **kwargs)
-        self._owned = False
         self._tref = None
 
     def start(self, worker) -> None:
         app: FolioCelery = worker.app
-        if app.ingestor is None:
-            try:
-                app.ingestor = app.build_ingestor()
-                self._owned = True
-            except Exception:
-                # Tasks build it on first use and retry while the store is down.
-                log.exception("could not build the ingestion clients at start-up")
+        try:
+            app.ingest_clients()
+        except Exception:
+            # Tasks build them on first use and retry while the store is down.
+            log.exception("could not build the ingestion clients at start-up")
         stale_s = app.settings.stale_processing_s
         self._sweep(app, 0.0 if app.sole_worker else stale_s)
         self._tref = worker.timer.call_repeatedly(
@@ -73,11 +70,7 @@ class WorkerResources(bootsteps.StartStopStep):
         if self._tref is not None:
             self._tref.cancel()
             self._tref = None
-        app: FolioCelery = worker.app
-        if self._owned and app.ingestor is not None:
-            app.ingestor.store.client.close()
-            app.ingestor = None
-            self._owned = False
+        worker.app.close_ingest_clients()
 
     @staticmethod
     def _sweep(app: FolioCelery, older_than_s: float) -> None:

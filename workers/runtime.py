@@ -10,7 +10,8 @@ from contextlib import ExitStack
 
 from core.settings import Settings
 from ingest.pipeline import Ingestor
-from workers.app import FolioCelery, create_celery
+from workers.app import create_celery
+from workers.base import FolioCelery
 from workers.embedded import EmbeddedWorker
 
 Check = Callable[[], None]

@@ -17,11 +17,11 @@ from celery.signals import task_postrun, task_prerun
 from core.logs import reset_request_id, set_request_id
 from core.registry import Registry, open_registry
 from ingest.pipeline import Paused, ingest_document
-from workers.app import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER
+from workers.base import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER
 
 if TYPE_CHECKING:
     from ingest.pipeline import Ingestor
-    from workers.app import FolioCelery
+    from workers.base import FolioCelery
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +138,9 @@ def ingest_queued(app: FolioCelery, document_id: str, resume_from: int = 0) -> s
 
 
 def _ingestor(app: FolioCelery) -> Ingestor:
-    if app.ingestor is None:
-        # Start-up could not build it (the store was down): try again, so a transient
-        # outage at start costs a retry, not a dead worker.
-        app.ingestor = app.build_ingestor()
-    return app.ingestor
+    # Built at start-up unless the store was down then: a transient outage at start
+    # costs a retry, not a dead worker.
+    return app.ingest_clients()
 
 
 def _registry(app: FolioCelery) -> Registry:
