@@ -35,10 +35,21 @@ _HEADERS = {
 }
 
 
+# The page loads nothing from elsewhere and may not be framed; pdf.js needs inline styles
+# on its text layer and may compile its WebAssembly image decoders.
+_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data: blob:; font-src 'self' data: blob:; worker-src 'self' blob:;"
+    " connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
 @router.api_route("/", methods=["GET", "HEAD"], response_class=FileResponse)
 def index() -> FileResponse:
     """The web page: upload PDFs, ask them, and read each citation on its page."""
-    return _file("index.html")
+    page = _file("index.html")
+    page.headers["content-security-policy"] = _CSP
+    return page
 
 
 @router.api_route("/web/{path:path}", methods=["GET", "HEAD"], response_class=FileResponse)

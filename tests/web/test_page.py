@@ -39,6 +39,11 @@ def page(browser):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Anything the page's Content-Security-Policy blocks is a bug too.
+    page.on(
+        "console",
+        lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text),
+    )
     page.on("dialog", lambda dialog: dialog.accept())  # "Delete ...?"
     yield page
     context.close()
@@ -144,9 +149,11 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     passage.wait_for(timeout=TIMEOUT_MS)
     first_page = passage.get_attribute("data-page").split("-")[0]
     passage.click()
+    # A function, not a string: the page's CSP forbids eval, Playwright's string form too.
     page.wait_for_function(
-        f"document.getElementById('viewer').dataset.page === '{first_page}'"
-        " && document.querySelectorAll('#viewer mark.hl').length > 0",
+        """(want) => document.getElementById('viewer').dataset.page === want
+            && document.querySelectorAll('#viewer mark.hl').length > 0""",
+        arg=first_page,
         timeout=TIMEOUT_MS,
     )
     shots(page, "search-in-viewer")
@@ -180,7 +187,7 @@ def test_a_wrong_key_says_so(page, url, shots) -> None:
     page.goto(url)
     sign_in(page, "folio_" + "x" * 43)
     page.wait_for_function(
-        "document.getElementById('banner').textContent.includes('not accepted')",
+        "() => document.getElementById('banner').textContent.includes('not accepted')",
         timeout=TIMEOUT_MS,
     )
     assert "the API key is not valid" in page.locator("#banner").inner_text()
