@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, ingest, search, serve, usage, worker
+from cli import ask, ingest, reindex, search, serve, usage, worker
 from cli import eval as eval_cli
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ eval_cli.register(app)
 serve.register(app)
 worker.register(app)
 usage.register(app)
+reindex.register(app)
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """The chunk store: one Qdrant collection with a dense and a sparse (BM25-style) vector.
 
-Embedded (`QdrantClient(path=...)`, one owning process) or a server (`url=`), chosen by
-settings; the rest of the code is the same qdrant-client calls either way.
+Embedded (one owning process) or a server (`url=`), chosen by settings. The embedded
+engine is Qdrant Edge by default (core/store_edge.py, the same interface: `ChunkStore(client,
+...)` on an EdgeClient is an EdgeChunkStore), or qdrant-client's local mode
+(FOLIO_STORE_ENGINE=local), which is the same qdrant-client calls as a server.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class StoreLockedError(RuntimeError):
     """The embedded store folder is already owned by another process."""
 
 
+class StoreNeedsReindexError(StoreLockedError):
+    """The data dir holds a local-mode store but the configured engine is Edge."""
+
+
 @dataclass
 class StoredChunk:
     """A chunk as stored: its text, where it sits in the document, and its score if searched."""
@@ -48,11 +54,32 @@ def point_id(document_id: str, chunk_index: int) -> str:
     return str(uuid.uuid5(_POINT_NAMESPACE, f"{document_id}:{chunk_index}"))
 
 
-def open_client(settings: Settings) -> QdrantClient:
-    """A client for the Qdrant server at FOLIO_QDRANT_URL, or the embedded store on disk."""
+def open_client(settings: Settings) -> Any:
+    """A client for the Qdrant server at FOLIO_QDRANT_URL, or the embedded store on disk
+    (an EdgeClient, or a local-mode QdrantClient with FOLIO_STORE_ENGINE=local)."""
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return QdrantClient(url=settings.qdrant_url, api_key=key)
+    if settings.store_engine == "edge":
+        from core.store_edge import EdgeClient
+
+        if not (settings.edge_path / settings.collection).exists() and has_local_store(settings):
+            raise StoreNeedsReindexError(
+                f"{settings.qdrant_path} holds a store of the older local engine; run `folio"
+                " reindex` once to move it to the embedded Edge engine, or set"
+                " FOLIO_STORE_ENGINE=local to keep using it as it is"
+            )
+        return EdgeClient(settings.edge_path)
+    return open_local_client(settings)
+
+
+def has_local_store(settings: Settings) -> bool:
+    """Whether the data dir holds a local-mode collection (what `folio reindex` moves)."""
+    return (settings.qdrant_path / "collection" / settings.collection).is_dir()
+
+
+def open_local_client(settings: Settings) -> QdrantClient:
+    """qdrant-client's embedded local mode on DATA_DIR/qdrant."""
     settings.qdrant_path.mkdir(parents=True, exist_ok=True)
     try:
         return QdrantClient(path=str(settings.qdrant_path))
@@ -68,6 +95,14 @@ def open_client(settings: Settings) -> QdrantClient:
 
 class ChunkStore:
     """Chunks of all documents, filtered by document and tenant."""
+
+    def __new__(cls, client: Any, collection: str, dim: int) -> ChunkStore:
+        # One interface, one class per engine: an Edge client gets the Edge store.
+        if cls is ChunkStore and getattr(client, "engine", None) == "edge":
+            from core.store_edge import EdgeChunkStore
+
+            cls = EdgeChunkStore
+        return super().__new__(cls)
 
     def __init__(self, client: QdrantClient, collection: str, dim: int) -> None:
         self.client = client
