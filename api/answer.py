@@ -76,8 +76,8 @@ def resolve(rp: ReadPath, document_ids: Sequence[str] | None) -> list[Document]:
     else:
         docs = []
         for doc_id in dict.fromkeys(document_ids):
-            doc = rp.registry.get(doc_id)
-            if doc is None or doc.tenant_id != rp.tenant_id:
+            doc = rp.registry.get(doc_id, tenant_id=rp.tenant_id)
+            if doc is None:
                 raise DocumentNotFound(f"no document with id {doc_id!r}")
             if doc.status != "ready":
                 detail = f": {doc.error}" if doc.status == "failed" and doc.error else ""

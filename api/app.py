@@ -19,17 +19,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
 
 from anyio import CapacityLimiter
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
+from api.auth import authenticate, build_guard, require_safe_bind
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
 from api.metrics import Metrics
 from api.read_path import build_read_path
 from api.request_ids import RequestIdMiddleware
-from api.routes import documents, health, metrics, query, search, usage, web
+from api.routes import documents, health, keys, metrics, query, search, usage, web
 from api.uploads import JobQueue
 from core.embeddings import Embedder, build_embedder
 from core.files import FileStore
@@ -56,9 +57,14 @@ ROUTERS = (
     query.router,
     search.router,
     usage.router,
+    keys.router,
     metrics.router,
     web.router,
 )
+# Open to anyone who reaches the port: probes, the page's static files, and /metrics (which
+# checks its own scrape token). Every other router needs an API key (api.auth).
+PUBLIC_ROUTERS = (health.router, metrics.router, web.router)
+_AUTH = errors.responses(401, 429)
 
 
 def create_app(
@@ -74,6 +80,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.settings = settings or Settings()
+    require_safe_bind(app.state.settings)
     app.state.instance_id = ensure_instance_id(app.state.settings.data_dir)
     app.state.shared_embedder = embedder
     app.state.jobs = jobs
@@ -88,7 +95,11 @@ def create_app(
     )
     app.add_middleware(RequestIdMiddleware)
     for router in ROUTERS:
-        app.include_router(router)
+        guarded = router not in PUBLIC_ROUTERS
+        if guarded:
+            app.include_router(router, dependencies=[Depends(authenticate)], responses=_AUTH)
+        else:
+            app.include_router(router)
     return app
 
 
@@ -102,6 +113,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         res = app.state.resources
         app.state.metrics.watch(res.registry, res.settings.tenant_id, res.queue.queue_depth)
+        app.state.guard = build_guard(res.settings, res.registry)
         app.state.read_path = build_read_path(
             res.settings, res.registry, res.pages, res.store, res.embedder, app.state.metrics
         )

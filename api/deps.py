@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from api.auth import Caller, Guard, authenticate, require_admin, scoped_read_path
 from api.metrics import Metrics
 from api.read_path import ReadPath
 from api.uploads import JobQueue, Uploads
@@ -71,14 +72,34 @@ def get_embedder(res: ResourcesDep) -> Embedder:
     return res.embedder
 
 
-def get_uploads(res: ResourcesDep) -> Uploads:
+#: The caller of a request (its key resolved to a tenant); any route that reads or
+#: writes a tenant's data takes it. 401 without a valid key, 429 past its rate limit.
+CallerDep = Annotated[Caller, Depends(authenticate)]
+
+
+def get_admin(caller: CallerDep) -> Caller:
+    return require_admin(caller)
+
+
+AdminDep = Annotated[Caller, Depends(get_admin)]
+
+
+def get_guard(request: Request) -> Guard:
+    """Keys, budgets and rate limits, built by the lifespan."""
+    return request.app.state.guard
+
+
+GuardDep = Annotated[Guard, Depends(get_guard)]
+
+
+def get_uploads(res: ResourcesDep, caller: CallerDep) -> Uploads:
     return Uploads(
         registry=res.registry,
         files=res.files,
         pages=res.pages,
         store=res.store,
         queue=res.queue,
-        tenant_id=res.settings.tenant_id,
+        tenant_id=caller.tenant_id,
         max_bytes=res.settings.max_upload_mb * 1024 * 1024,
     )
 
@@ -91,9 +112,10 @@ EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
 UploadsDep = Annotated[Uploads, Depends(get_uploads)]
 
 
-def get_read_path(request: Request) -> ReadPath:
-    """The question-answering path, built by the lifespan next to the resources."""
-    return request.app.state.read_path
+def get_read_path(request: Request, caller: CallerDep) -> ReadPath:
+    """The question-answering path, built by the lifespan next to the resources, acting
+    for the caller's tenant."""
+    return scoped_read_path(request.app.state.read_path, caller)
 
 
 ReadPathDep = Annotated[ReadPath, Depends(get_read_path)]

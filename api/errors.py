@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from api import answer
 from api.routing import RouteError
 from api.schemas import ErrorOut
+from core.budget import BudgetExceeded
 from core.llm import AllModelsFailed
 
 STATUS: dict[type[Exception], int] = {
@@ -28,6 +29,7 @@ STATUS: dict[type[Exception], int] = {
     RouteError: 422,
     answer.RetrievalUnavailable: 503,
     AllModelsFailed: 502,
+    BudgetExceeded: 402,
 }
 DOMAIN_ERRORS = tuple(STATUS)
 

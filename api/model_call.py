@@ -124,5 +124,6 @@ def _ledger(rp: ReadPath, question_id: str, model: str, usage: Usage, latency_ms
             outcome="ok",
             question_id=question_id,
             tenant_id=rp.tenant_id,
+            key_id=rp.key_id,
         )
     )

@@ -32,6 +32,7 @@ class ReadPath:
     models: ModelClient
     reader: OfflineReader
     tenant_id: str = "default"
+    key_id: str | None = None  # the caller's API key, stamped on its ledger rows
     policy: Policy = field(default_factory=Policy)
     metrics: Metrics | None = None  # the app's Prometheus series, when it has them
     router: LearnedRouter | None = None  # the learned estimate plan() weighs, if loaded

@@ -234,8 +234,14 @@ class DayUsage(UsageRow):
     day: str = Field(description="UTC date, YYYY-MM-DD.")
 
 
+class KeyUsage(UsageRow):
+    key: str | None = Field(description="The API key's id; null for calls made without one.")
+
+
 class UsageTotals(BaseModel):
-    """Model calls, tokens and dollars from the usage ledger, by model and by UTC day."""
+    """Model calls, tokens and dollars from the usage ledger of the caller's tenant, by
+    model, by UTC day and by API key."""
 
     by_model: list[ModelUsage]
     by_day: list[DayUsage]
+    by_key: list[KeyUsage] = []

@@ -115,8 +115,8 @@ class Uploads:
 
     def remove(self, document_id: str) -> None:
         """Delete a document: its points, page texts, file and registry row."""
-        doc = self.registry.get(document_id)
-        if doc is None or doc.tenant_id != self.tenant_id:
+        doc = self.registry.get(document_id, tenant_id=self.tenant_id)
+        if doc is None:  # another tenant's document is not found either
             raise NotFoundError(f"no document {document_id}")
         if doc.status == "processing":
             raise BusyError("the document is being ingested; delete it when it is ready or failed")
@@ -126,7 +126,9 @@ class Uploads:
             self._send(self.queue.enqueue_purge, document_id, self.tenant_id)
         self.pages.delete(document_id)
         self.registry.delete(document_id)
-        self.files.delete(doc.sha256)
+        # Files are stored once per content: another tenant's copy may still need it.
+        if not self.registry.file_in_use(doc.sha256):
+            self.files.delete(doc.sha256)
 
     def _register(self, filename: str, sha: str, size: int, password: str | None) -> Outcome:
         doc, created = self.registry.create_or_get(self.tenant_id, filename, sha, size)

@@ -45,6 +45,8 @@ def retrieval_command(
 ) -> None:
     """Score folio's retrieval on ContractNLI (and CUAD): precision, recall, page recall @k."""
     from client import FolioClient
+    from core.admin_key import client_key
+    from core.settings import Settings
     from eval.retrieval_bench import run_retrieval
     from eval.retrieval_run import SETTINGS
     from eval.service import start_service
@@ -62,7 +64,8 @@ def retrieval_command(
     scratch = Path(tempfile.mkdtemp(prefix="folio-retrieval-"))
     service = None if url else start_service(scratch / "data", out / "service.log", extra_env=extra)
     try:
-        with FolioClient(url or service.url) as client:  # type: ignore[union-attr]
+        key = service.api_key if service else client_key(Settings())
+        with FolioClient(url or service.url, api_key=key) as client:  # type: ignore[union-attr]
             report, summary = run_retrieval(
                 client, benches, out, settings, baseline, progress=err.print, meta=_meta(extra, url)
             )

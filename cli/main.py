@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, ingest, reindex, search, serve, usage, worker
+from cli import ask, ingest, keys, reindex, search, serve, usage, worker
 from cli import eval as eval_cli
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ serve.register(app)
 worker.register(app)
 usage.register(app)
 reindex.register(app)
+keys.register(app)
 
 
 def main() -> None:

@@ -8,7 +8,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api.auth import UnsafeBindError, require_safe_bind
+from core.admin_key import ensure_admin_key, saved_key_valid
+from core.keys import KeyStore
 from core.logs import configure_logging, secret_values
+from core.registry import open_registry
 from core.settings import Settings
 from core.store import StoreLockedError, open_client
 
@@ -34,6 +38,11 @@ def serve(
     host, port = host or settings.host, port or settings.port
     err = Console(stderr=True)
     configure_logging(settings.log_level, settings.log_json, secret_values(settings))
+    try:
+        require_safe_bind(settings, host)
+    except UnsafeBindError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     if not _port_free(host, port):
         err.print(
             f"[red]error:[/red] {host}:{port} is in use (is folio already serving there?)."
@@ -46,7 +55,41 @@ def serve(
         except StoreLockedError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
+    if settings.auth == "on":
+        _admin_key(settings, host, port, err)
     uvicorn.run(build_app(settings), host=host, port=port, log_config=None)
+
+
+def _admin_key(settings: Settings, host: str, port: int, err: Console) -> None:
+    """First start: make the local admin key and show it, this once."""
+    settings.ensure_dirs()
+    registry = open_registry(settings)
+    try:
+        keys = KeyStore(registry)
+        secret = ensure_admin_key(settings, keys)
+        valid = saved_key_valid(settings, keys)
+    finally:
+        registry.close()
+    path = settings.admin_key_path
+    if secret is not None:
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+        # Straight to the terminal, never through logging: it is shown this once.
+        Console().print(
+            "\n[bold]folio: your admin key[/bold] (shown once; saved in"
+            f" {path}, mode 0600):\n\n  {secret}\n\n"
+            "Send it with every request, e.g.\n"
+            f'  curl -H "Authorization: Bearer $(cat {path})" {url}/documents\n'
+            "The folio CLI on this machine reads it from there. More keys, one per tenant:"
+            " `folio keys create --tenant NAME`.\n",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif not valid:
+        err.print(
+            f"[yellow]warning:[/yellow] the key saved in {path} is not valid here (revoked, or"
+            " made for another registry). Delete the file to get a new admin key on the"
+            " next start, or use one from `folio keys create --admin`."
+        )
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from client import FolioClient, default_url
+from core.admin_key import client_key
 from core.instance import read_instance_id
 from core.settings import Settings
 
@@ -20,7 +21,7 @@ from core.settings import Settings
 def connect(settings: Settings, url: str | None, err: Console) -> FolioClient | None:
     """The client of the server to use, or None to work in-process over the data dir."""
     named = url or settings.url  # chosen by the user: used whatever data dir it serves
-    client = FolioClient(named or default_url(settings))
+    client = FolioClient(named or default_url(settings), api_key=client_key(settings))
     health = client.health()
     if health is not None and (named or _serves(health, settings)):
         err.print(f"[dim]using the folio server at {client.base_url}[/dim]")

@@ -35,12 +35,14 @@ def default_url(settings: Settings) -> str:
 
 class FolioClient:
     """A thin synchronous client for one folio server. Answers can take minutes, so
-    `timeout_s` bounds each read; connecting gives up after 5 s."""
+    `timeout_s` bounds each read; connecting gives up after 5 s. `api_key` goes with
+    every request as `Authorization: Bearer` (see core.admin_key.client_key)."""
 
-    def __init__(self, base_url: str, timeout_s: float = 900.0) -> None:
+    def __init__(self, base_url: str, timeout_s: float = 900.0, api_key: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         timeout = httpx.Timeout(timeout_s, connect=5.0)
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else None
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
 
     def __enter__(self) -> FolioClient:
         return self

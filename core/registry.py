@@ -89,6 +89,7 @@ class UsageRecord:
     question_id: str | None = None
     tenant_id: str = "default"
     created_at: float = field(default_factory=time.time)
+    key_id: str | None = None  # the API key that asked, if any
 
 
 def open_registry(settings: Settings) -> Registry:
@@ -144,10 +145,21 @@ class Registry:
         assert doc is not None
         return doc, created
 
-    def get(self, doc_id: str) -> Document | None:
+    def get(self, doc_id: str, tenant_id: str | None = None) -> Document | None:
+        """A document by id; given `tenant_id`, only if it is that tenant's (else None)."""
+        where = [documents.c.id == doc_id]
+        if tenant_id is not None:
+            where.append(documents.c.tenant_id == tenant_id)
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(*_DOC_COLUMNS).where(documents.c.id == doc_id)).first()
+            row = conn.execute(sa.select(*_DOC_COLUMNS).where(*where)).first()
         return Document.from_row(row._mapping) if row else None
+
+    def file_in_use(self, sha256: str) -> bool:
+        """True while any tenant's document is the file with this sha256 (files are stored
+        once per content, so a file goes only with its last document)."""
+        query = sa.select(documents.c.id).where(documents.c.sha256 == sha256).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def list(
         self, tenant_id: str, limit: int = 50, offset: int = 0, status: str | None = None
@@ -244,22 +256,33 @@ class Registry:
             conn.execute(usage.insert().values(asdict(record)))
 
     def usage_totals(self, tenant_id: str | None = None) -> dict[str, list[dict]]:
-        """Totals of calls, tokens and dollars by model and by UTC day."""
+        """Totals of calls, tokens and dollars by model, by UTC day and by API key."""
         c = usage.c
         summed = (c.input_tokens, c.cached_input_tokens, c.output_tokens, c.cost_usd)
         sums = [sa.func.count().label("calls"), *(sa.func.sum(s).label(s.name) for s in summed)]
         where = [c.tenant_id == tenant_id] if tenant_id else []
         out: dict[str, list[dict]] = {}
+        groups = (("by_model", c.model), ("by_day", utc_day(c.created_at)), ("by_key", c.key_id))
         with self.engine.connect() as conn:
-            for name, key in (("by_model", c.model), ("by_day", utc_day(c.created_at))):
+            for name, key in groups:
                 key = key.label(name.removeprefix("by_"))
                 query = sa.select(key, *sums).where(*where).group_by(key).order_by(key)
                 out[name] = [_totals(row._mapping) for row in conn.execute(query)]
         return out
 
+    def spend_since(self, tenant_id: str, since: float, key_id: str | None = None) -> float:
+        """Dollars the tenant (or one of its keys) has spent on models since `since`."""
+        c = usage.c
+        where = [c.tenant_id == tenant_id, c.created_at >= since]
+        if key_id is not None:
+            where.append(c.key_id == key_id)
+        with self.engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.sum(c.cost_usd)).where(*where))
+        return float(total or 0.0)
+
 
 def _totals(row: Mapping[str, Any]) -> dict:
     """Plain ints and a float rounded to the micro-dollar, whatever the driver returned."""
-    data = {k: int(v or 0) for k, v in row.items() if k not in ("model", "day", "cost_usd")}
-    first = "model" if "model" in row else "day"
+    data = {k: int(v or 0) for k, v in row.items() if k not in ("model", "day", "key", "cost_usd")}
+    first = next(k for k in ("model", "day", "key") if k in row)
     return {first: row[first], **data, "cost_usd": round(float(row["cost_usd"] or 0), 6)}

@@ -73,8 +73,36 @@ usage = sa.Table(
     sa.Column("cost_usd", sa.Double, nullable=False, server_default="0"),
     sa.Column("latency_ms", sa.Double, nullable=False, server_default="0"),
     sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("key_id", sa.Text),  # the API key that asked (None: the CLI, auth off)
     sa.Index("usage_created", "created_at"),
+    sa.Index("usage_tenant_created", "tenant_id", "created_at"),
     sqlite_autoincrement=True,
+)
+
+# A tenant is created by its first key; its optional monthly cap covers all its keys.
+tenants = sa.Table(
+    "tenants",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("budget_usd", sa.Double),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+# API keys: only a sha256 of each secret is kept (the secret is shown once, at creation).
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),  # public: shown in lists and usage
+    sa.Column("tenant_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("secret_sha256", sa.Text, nullable=False, unique=True),
+    sa.Column("prefix", sa.Text, nullable=False),  # the secret's first characters
+    sa.Column("admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("budget_usd", sa.Double),  # monthly cap of this key; None: none
+    sa.Column("rpm", sa.Integer),  # requests per minute; None: unlimited
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double),
+    sa.Index("api_keys_tenant", "tenant_id"),
 )
 
 

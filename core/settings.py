@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     ocr: Literal["off", "auto", "force"] = "auto"
     ocr_dpi: int = Field(default=200, ge=50, le=600)
     ocr_lang: str = Field(default="eng", pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")
+    ocr_workers: int = Field(default=2, ge=1, le=16)  # pages OCR'd at once, a core each
 
     # Search (the ranking /search and the rag path share; docs/EVAL.md measures each)
     search_fusion: Literal["dbsf", "rrf"] = "dbsf"
@@ -82,6 +83,10 @@ class Settings(BaseSettings):
 
     # Server
     url: str | None = None  # where the CLI finds a running server; unset: host:port
+    # Keys and tenants (README "Keys and tenants"): "off" is allowed on a loopback bind only.
+    auth: Literal["on", "off"] = "on"
+    api_key: SecretStr | None = None  # the key the CLI sends; unset: DATA_DIR/admin.key
+    metrics_token: SecretStr | None = None  # set: GET /metrics wants `Bearer <token>`
     host: str = "127.0.0.1"
     port: int = 8000
     max_request_kb: int = Field(default=1024, ge=1)  # JSON bodies; uploads: max_upload_mb
@@ -95,6 +100,11 @@ class Settings(BaseSettings):
     @property
     def edge_path(self) -> Path:
         return self.data_dir / "edge"
+
+    @property
+    def admin_key_path(self) -> Path:
+        """The local admin key `folio serve` creates on first start (mode 0600)."""
+        return self.data_dir / "admin.key"
 
     @property
     def registry_path(self) -> Path:

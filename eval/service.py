@@ -73,6 +73,12 @@ class Service:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def api_key(self) -> str | None:
+        """The admin key `folio serve` saved in its data dir on first start (auth on)."""
+        path = self.data_dir / "admin.key"
+        return path.read_text().strip() if path.exists() else None
+
     def log_tail(self, chars: int = 3000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from client import FolioClient
+from core.admin_key import client_key
 from core.catalog import Catalog, CatalogError, load_catalog
 from core.settings import Settings
 from eval.judge import build_judge
@@ -72,7 +73,8 @@ class EvalSession:
                 self._scratch / "data", opts.out / "service.log", offline, extra
             )
             url = self.service.url
-        self.client = FolioClient(url)
+        key = self.service.api_key if self.service else client_key(settings)
+        self.client = FolioClient(url, api_key=key)
         if offline:  # the child runs on defaults; the caller's FOLIO_* must not leak in
             defaults = Settings.model_fields
             chunking = (defaults["chunk_tokens"].default, defaults["chunk_overlap"].default)

@@ -12,6 +12,9 @@ from core.settings import Settings
 from ingest.pipeline import Ingestor, build_ingestor
 
 ROOT = Path(__file__).resolve().parents[1]
+# Tests that are not about keys run without them (allowed: every test server binds
+# 127.0.0.1); tests of keys and tenants build Settings(auth="on") or set FOLIO_AUTH=on.
+os.environ["FOLIO_AUTH"] = "off"
 SHARED = Path(os.environ.get("FOLIO_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
@@ -35,6 +38,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for key in list(os.environ):
         if key.startswith("FOLIO_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("FOLIO_AUTH", "off")
     monkeypatch.chdir(tmp_path)
     return Settings(data_dir=tmp_path / "data", _env_file=None)
 

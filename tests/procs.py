@@ -28,6 +28,7 @@ def folio_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The test's environment without the user's FOLIO_* settings, plus these."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", FOLIO_LOG_LEVEL="WARNING")
+    env["FOLIO_AUTH"] = "off"  # on 127.0.0.1; tests of keys pass FOLIO_AUTH="on"
     env["FOLIO_DATA_DIR"] = str(data_dir)
     env.update(extra)
     return env

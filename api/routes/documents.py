@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from api.deps import RegistryDep, ResourcesDep, SettingsDep, UploadsDep
+from api.deps import CallerDep, RegistryDep, ResourcesDep, UploadsDep
 from api.schemas import DocumentOut, DocumentPage, ErrorOut, InvalidOut, Status
 from api.uploads import UploadError
 
@@ -79,23 +79,23 @@ async def upload_document(
 @router.get("", responses=_ERRORS)
 def list_documents(
     registry: RegistryDep,
-    settings: SettingsDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     status: Status | None = None,
 ) -> DocumentPage:
     """List documents, newest first, a page at a time; optionally only those in `status`."""
-    docs, total = registry.list(settings.tenant_id, limit=limit, offset=offset, status=status)
+    docs, total = registry.list(caller.tenant_id, limit=limit, offset=offset, status=status)
     return DocumentPage(
         items=[DocumentOut.of(d) for d in docs], total=total, limit=limit, offset=offset
     )
 
 
 @router.get("/{document_id}", responses=_ERRORS)
-def get_document(document_id: str, registry: RegistryDep, settings: SettingsDep) -> DocumentOut:
+def get_document(document_id: str, registry: RegistryDep, caller: CallerDep) -> DocumentOut:
     """A document's status, counts and ingestion progress; 404 if there is no such id."""
-    doc = registry.get(document_id)
-    if doc is None or doc.tenant_id != settings.tenant_id:
+    doc = registry.get(document_id, tenant_id=caller.tenant_id)  # another tenant's: 404
+    if doc is None:
         raise HTTPException(404, f"no document {document_id}")
     return DocumentOut.of(doc)
 
@@ -106,12 +106,12 @@ def get_document(document_id: str, registry: RegistryDep, settings: SettingsDep)
     responses={200: {"content": {"application/pdf": {}}}} | _ERRORS,
 )
 def get_document_file(
-    document_id: str, registry: RegistryDep, settings: SettingsDep, res: ResourcesDep
+    document_id: str, registry: RegistryDep, caller: CallerDep, res: ResourcesDep
 ) -> FileResponse:
     """The original uploaded PDF, byte for byte (still encrypted if it was); 404 if there
     is no such id. Private to its tenant: never cached by shared proxies."""
-    doc = registry.get(document_id)
-    if doc is None or doc.tenant_id != settings.tenant_id:
+    doc = registry.get(document_id, tenant_id=caller.tenant_id)  # another tenant's: 404
+    if doc is None:
         raise HTTPException(404, f"no document {document_id}")
     path = res.files.path_for(doc.sha256)
     if not path.is_file():

@@ -1,0 +1,51 @@
+"""/keys: admin keys create, list and revoke API keys (as `folio keys` does locally)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api.deps import AdminDep, GuardDep
+from api.errors import responses
+from api.schemas import InvalidOut
+from api.schemas_keys import KeyCreate, KeyCreated, KeyList, KeyOut
+from core.keys import KeyRequestError
+
+router = APIRouter(prefix="/keys", tags=["keys"])
+
+_ERRORS = responses(403, 404) | {422: {"model": InvalidOut}}
+
+
+@router.post("", status_code=201, responses=_ERRORS)
+def create_key(body: KeyCreate, admin: AdminDep, guard: GuardDep) -> KeyCreated:
+    """Create a key for `tenant` (the tenant too, if new). The secret is in this answer
+    only: store it now. 403 unless the caller's key is an admin key."""
+    try:
+        key, secret = guard.keys.create(
+            body.tenant, body.name, body.admin, body.budget_usd, body.rpm
+        )
+    except KeyRequestError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if body.tenant_budget_usd is not None:
+        guard.keys.set_tenant_budget(body.tenant, body.tenant_budget_usd)
+    return KeyCreated(key=KeyOut.of(key), secret=secret)
+
+
+@router.get("", responses=_ERRORS)
+def list_keys(
+    admin: AdminDep,
+    guard: GuardDep,
+    tenant: Annotated[str | None, Query(max_length=64)] = None,
+) -> KeyList:
+    """Every key (of one `tenant` if given), revoked ones included; never a secret."""
+    return KeyList(items=[KeyOut.of(k) for k in guard.keys.list(tenant)])
+
+
+@router.delete("/{key_id}", responses=_ERRORS)
+def revoke_key(key_id: str, admin: AdminDep, guard: GuardDep) -> KeyOut:
+    """Revoke a key: requests with it are refused from now on. 404 for an unknown id."""
+    key = guard.keys.revoke(key_id)
+    if key is None:
+        raise HTTPException(404, f"no key {key_id}")
+    return KeyOut.of(key)
