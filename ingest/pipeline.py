@@ -152,7 +152,7 @@ def _run(
 
     timings["total_s"] = time.perf_counter() - started
     # A retry starts from a clean slate: points of an earlier, partial run go first.
-    ing.store.delete_document(doc.id)
+    ing.store.delete_document(doc.tenant_id, doc.id)
     return _embed(doc, ing, report, texts, page_tokens, timings, 0, should_yield)
 
 
@@ -187,7 +187,8 @@ def _embed(
     embed_s = upsert_s = 0.0
     for start in range(first, len(chunks), EMBED_BATCH):
         if time.monotonic() > deadline:
-            ing.store.delete_document(doc.id)  # a failed document leaves no points behind
+            # A failed document leaves no points behind.
+            ing.store.delete_document(doc.tenant_id, doc.id)
             raise LimitError(limits.time_reason(f"embedding (chunk {start} of {len(chunks)})"))
         if start - first >= ing.slice_chunks and should_yield is not None and should_yield():
             _pause(doc, ing, texts, page_tokens, timings, started, start)
