@@ -70,7 +70,8 @@ def start_serve(root: Path, **env: str) -> Iterator[Served]:
     proc = FolioProcess(
         ["serve", "--port", str(port)],
         # folio_env drops the developer's FOLIO_* (a model key among them); the cwd has no .env.
-        folio_env(root / "data", **env),
+        # Keys on, as `folio serve` starts for a user: the page signs in with the admin key.
+        folio_env(root / "data", **({"FOLIO_AUTH": "on"} | env)),
         root / "serve.log",
         root,
     )

@@ -139,6 +139,10 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     assert page.locator("#viewer-note").inner_text() == "The quote is highlighted."
     assert page.evaluate("document.activeElement.id") == "viewer-scroll"  # arrows turn pages
     shots(page, "citation-in-viewer")
+    # The rejected alternatives, each with its estimated cost.
+    page.locator("#route summary").click()
+    alternatives = page.locator("#route details li").all_inner_texts()
+    assert alternatives and all("$" in a for a in alternatives)
     page.locator("#answer").scroll_into_view_if_needed()
     shots(page, "citation-beside-answer", full_page=False)  # as docs/img/web-page.png
 

@@ -56,6 +56,7 @@ function budgetText(usage) {
 export async function refreshUsage() {
   try {
     const usage = await getJSON("/usage");
+    document.querySelector("#usage .charts").hidden = false;
     $("chart-model").replaceChildren(bars(usage.by_model, "model"));
     $("chart-day").replaceChildren(bars(usage.by_day.slice(-14), "day"));
     // Servers with API keys also count by key (null: calls made without one).
@@ -65,6 +66,7 @@ export async function refreshUsage() {
     $("budget-state").textContent = budgetText(usage);
   } catch (exc) {
     if (!(exc instanceof ApiError)) throw exc;
+    document.querySelector("#usage .charts").hidden = true;
     $("budget-state").textContent = exc.status === 401 ? "Sign in to see usage." : exc.message;
   }
 }
