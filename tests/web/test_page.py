@@ -16,6 +16,7 @@ from tests.web.conftest import start_serve
 
 CONTRACT = "legal/cuad_extra/SPHERE3DCORP_06_24_2020-EX-10.12-CONSULTING AGREEMENT.PDF"
 ENCRYPTED = "bad_pdfs/unstructured__password.pdf"  # user password "password"
+NOT_A_PDF = "bad_pdfs/qpdf__extend-c-api_bad.pdf"  # the text "not even a pdf file"
 TIMEOUT_MS = 120_000
 
 # As the page folds text to compare a quote with pdf.js's text layer (api/web/js/viewer.js).
@@ -99,6 +100,15 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     )
     assert unlabelled == []
     shots(page, "empty")
+
+    # A file that is not a PDF is refused at once, and says why.
+    drop(page, shared_data / NOT_A_PDF)
+    refused = page.locator("#doc-rows tr[data-status=refused]")
+    refused.wait_for(timeout=TIMEOUT_MS)
+    assert "PDF" in refused.locator(".reason").inner_text()
+    shots(page, "refused")
+    refused.get_by_role("button", name="Dismiss").click()
+    refused.wait_for(state="detached")
 
     # Two PDFs dropped at once, the encrypted one without its password.
     drop(page, contract, encrypted)

@@ -41,7 +41,7 @@ export async function refresh() {
 
 // Poll while something is on its way; stop when everything has reached its end state.
 function schedule() {
-  const busy = docs.some((d) => !DONE.has(d.status)) || pending.size > 0;
+  const busy = docs.some((d) => !DONE.has(d.status)) || [...pending.values()].some((e) => !e.error);
   clearTimeout(polling);
   polling = busy ? setTimeout(refresh, 600) : null;
 }
@@ -230,13 +230,24 @@ function row(doc) {
   return tr;
 }
 
-function pendingRow(entry) {
+function pendingRow([key, entry]) {
   const tr = document.createElement("tr");
   tr.className = "pending";
+  tr.dataset.status = entry.error ? "refused" : "uploading";
   const status = entry.error
     ? Object.assign(document.createElement("p"), { className: "reason", textContent: entry.error })
     : bar(entry.fraction, entry.fraction > 0 ? `Uploading ${Math.round(entry.fraction * 100)}%` : "Waiting to upload");
-  tr.append(cell(""), cell(entry.name, "name"), cell(status), cell(""), cell(""), cell(""), cell(""));
+  let action = "";
+  if (entry.error) {
+    // Refused (not a PDF, too large): nothing was kept; the row goes when read.
+    action = Object.assign(document.createElement("button"), { type: "button", className: "quiet", textContent: "Dismiss" });
+    action.setAttribute("aria-label", `Dismiss ${entry.name}`);
+    action.addEventListener("click", () => {
+      pending.delete(key);
+      render();
+    });
+  }
+  tr.append(cell(""), cell(entry.name, "name"), cell(status, "state"), cell(""), cell(""), cell(""), cell(action, "act"));
   return tr;
 }
 
@@ -247,7 +258,7 @@ function render() {
   if (activeRow && active.type === "password") return;
   const filter = $("doc-filter").value.trim().toLowerCase();
   const shown = docs.filter((d) => d.filename.toLowerCase().includes(filter));
-  const rows = [...pending.values()].map(pendingRow).concat(shown.map(row));
+  const rows = [...pending.entries()].map(pendingRow).concat(shown.map(row));
   $("doc-rows").replaceChildren(...rows);
   $("doc-empty").hidden = rows.length > 0;
   $("doc-table").hidden = rows.length === 0;
