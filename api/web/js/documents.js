@@ -1,6 +1,7 @@
 // Documents: drop or choose PDFs, watch each one's progress, list, filter, select, delete.
 
 import { ApiError, documentFile, getJSON, request, upload } from "./api.js";
+import { pendingRow, row } from "./document_rows.js";
 import { forget, rememberPassword } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
@@ -107,150 +108,6 @@ function alertRow(id, message) {
   if (row) row.textContent = message;
 }
 
-function progressOf(doc) {
-  const p = doc.progress;
-  if (doc.status === "queued" && p.chunks_embedded > 0) {
-    // A long document gives way to waiting uploads now and then, its progress kept.
-    return { value: 0.5 + (0.5 * p.chunks_embedded) / p.chunks_total, text: `Waiting its turn: ${p.chunks_embedded} of ${p.chunks_total} chunks embedded` };
-  }
-  if (doc.status === "queued") return { value: 0, text: "Queued" };
-  if (p.chunks_total > 0) {
-    return { value: 0.5 + (0.5 * p.chunks_embedded) / p.chunks_total, text: `Embedding ${p.chunks_embedded} of ${p.chunks_total} chunks` };
-  }
-  if (p.pages_total > 0) {
-    return { value: (0.5 * p.pages_parsed) / p.pages_total, text: `Reading page ${p.pages_parsed} of ${p.pages_total}` };
-  }
-  return { value: 0, text: "Starting" };
-}
-
-function cell(content, className, label) {
-  const td = document.createElement("td");
-  if (className) td.className = className;
-  if (label) td.dataset.label = label; // shown before the value on narrow screens
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  return td;
-}
-
-function bar(value, label) {
-  const wrap = document.createElement("div");
-  wrap.className = "progress";
-  const meter = document.createElement("progress");
-  meter.max = 1;
-  meter.value = value;
-  meter.setAttribute("aria-label", label);
-  const text = document.createElement("span");
-  text.textContent = label;
-  wrap.append(meter, text);
-  return wrap;
-}
-
-function statusCell(doc) {
-  const box = document.createElement("div");
-  box.className = `status status-${doc.status}`;
-  if (DONE.has(doc.status)) {
-    const badge = document.createElement("span");
-    badge.className = "pill";
-    badge.textContent = doc.status;
-    box.append(badge);
-  } else {
-    const { value, text } = progressOf(doc);
-    box.append(bar(value, text));
-  }
-  if (doc.error) {
-    const why = document.createElement("p");
-    why.className = doc.status === "failed" ? "reason" : "muted small";
-    why.textContent = doc.error;
-    box.append(why);
-  }
-  if (doc.status === "failed" && doc.error?.startsWith("encrypted PDF")) box.append(passwordRetry(doc));
-  const error = document.createElement("p");
-  error.className = "row-error error";
-  error.setAttribute("role", "alert");
-  box.append(error);
-  return box;
-}
-
-function passwordRetry(doc) {
-  const form = document.createElement("form");
-  form.className = "retry";
-  const label = document.createElement("label");
-  label.textContent = "Password ";
-  const input = document.createElement("input");
-  input.type = "password";
-  input.autocomplete = "off";
-  input.required = true;
-  input.setAttribute("aria-label", `Password of ${doc.filename}`);
-  label.append(input);
-  const button = document.createElement("button");
-  button.type = "submit";
-  button.textContent = "Open with password";
-  form.append(label, button);
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    retry(doc, input.value);
-  });
-  return form;
-}
-
-function row(doc) {
-  const tr = document.createElement("tr");
-  tr.dataset.id = doc.id;
-  tr.dataset.status = doc.status;
-  const tick = document.createElement("input");
-  tick.type = "checkbox";
-  tick.checked = selected.has(doc.id);
-  tick.disabled = doc.status !== "ready";
-  tick.setAttribute("aria-label", `Ask ${doc.filename}`);
-  tick.addEventListener("change", () => {
-    if (tick.checked) selected.add(doc.id);
-    else selected.delete(doc.id);
-    onChange();
-  });
-  const del = document.createElement("button");
-  del.type = "button";
-  del.className = "quiet";
-  del.textContent = "Delete";
-  del.setAttribute("aria-label", `Delete ${doc.filename}`);
-  del.disabled = doc.status === "processing";
-  del.addEventListener("click", () => remove(doc));
-  const when = new Date(doc.created_at);
-  const time = document.createElement("time");
-  time.dateTime = doc.created_at;
-  time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-  tr.append(
-    cell(tick, "tick"),
-    cell(doc.filename, "name"),
-    cell(statusCell(doc), "state"),
-    cell((doc.pages || doc.progress.pages_total || "").toLocaleString(), "num", "Pages"),
-    cell(doc.tokens ? doc.tokens.toLocaleString() : "", "num", "Tokens"),
-    cell(time, "when", "Uploaded"),
-    cell(del, "act"),
-  );
-  return tr;
-}
-
-function pendingRow([key, entry]) {
-  const tr = document.createElement("tr");
-  tr.className = "pending";
-  tr.dataset.status = entry.error ? "refused" : "uploading";
-  const status = entry.error
-    ? Object.assign(document.createElement("p"), { className: "reason", textContent: entry.error })
-    : bar(entry.fraction, entry.fraction > 0 ? `Uploading ${Math.round(entry.fraction * 100)}%` : "Waiting to upload");
-  let action = "";
-  if (entry.error) {
-    // Refused (not a PDF, too large): nothing was kept; the row goes when read.
-    action = Object.assign(document.createElement("button"), { type: "button", className: "quiet", textContent: "Dismiss" });
-    action.setAttribute("aria-label", `Dismiss ${entry.name}`);
-    action.addEventListener("click", () => {
-      pending.delete(key);
-      render();
-    });
-  }
-  tr.append(cell(""), cell(entry.name, "name"), cell(status, "state"), cell(""), cell(""), cell(""), cell(action, "act"));
-  return tr;
-}
-
 function render() {
   // Keep focus on a control that survives the redraw (typing a password in a row, say).
   const active = document.activeElement;
@@ -258,7 +115,25 @@ function render() {
   if (activeRow && active.type === "password") return;
   const filter = $("doc-filter").value.trim().toLowerCase();
   const shown = docs.filter((d) => d.filename.toLowerCase().includes(filter));
-  const rows = [...pending.entries()].map(pendingRow).concat(shown.map(row));
+  const dismiss = (key) => () => {
+    pending.delete(key);
+    render();
+  };
+  const rows = [...pending.entries()].map(([key, entry]) => pendingRow(entry, dismiss(key)));
+  for (const doc of shown) {
+    rows.push(
+      row(doc, {
+        ticked: selected.has(doc.id),
+        onTick: (on) => {
+          if (on) selected.add(doc.id);
+          else selected.delete(doc.id);
+          onChange();
+        },
+        onDelete: () => remove(doc),
+        onRetry: (password) => retry(doc, password),
+      }),
+    );
+  }
   $("doc-rows").replaceChildren(...rows);
   $("doc-empty").hidden = rows.length > 0;
   $("doc-table").hidden = rows.length === 0;
