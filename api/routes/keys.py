@@ -14,7 +14,7 @@ from core.keys import KeyRequestError
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 
-_ERRORS = responses(403, 404) | {422: {"model": InvalidOut}}
+_ERRORS = responses(400, 403, 404, 413) | {422: {"model": InvalidOut}}
 
 
 @router.post("", status_code=201, responses=_ERRORS)

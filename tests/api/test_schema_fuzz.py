@@ -1,7 +1,8 @@
 """Schemathesis against a real `folio serve`: seeded, bounded, every documented route.
 
 Each generated request must get no server error, and a response whose status code,
-content type and body match the OpenAPI schema the service publishes."""
+content type and body match the OpenAPI schema the service publishes. Requests carry the
+admin key `folio serve` made on first start (auth is on, as for a user)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ EXAMPLES = 15  # per route: a bounded, seeded run (about a minute on 2 cores)
 def schema(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
     service = start_service(root / "data", root / "service.log")
-    yield schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    assert service.api_key, "folio serve made no admin key"
+    loaded = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    yield loaded, {"Authorization": f"Bearer {service.api_key}"}
     service.stop()
 
 
@@ -40,6 +43,7 @@ def schema(tmp_path_factory):
 def test_every_route_answers_within_its_schema(schema, mode) -> None:
     """Valid requests (positive) and invalid ones (negative: wrong types, NaN, out of
     range, missing fields), every route."""
+    schema, auth = schema
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     tried = 0
@@ -54,7 +58,7 @@ def test_every_route_answers_within_its_schema(schema, mode) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def check(case) -> None:
-            case.call_and_validate(checks=CHECKS, timeout=30)
+            case.call_and_validate(headers=auth, checks=CHECKS, timeout=30)
 
         try:
             check()
