@@ -5,9 +5,11 @@ and no server error. Every tenant uploads the same files, so ids differ only by 
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import stat
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 from core.files import sha256_of
 from core.registry import document_id_for
 from tests.api.uploading import SMALL_PDFS, wait_for
-from tests.procs import FolioProcess, folio_env, free_port, wait_healthy
+from tests.procs import FOLIO, FolioProcess, folio_env, free_port, wait_healthy
 
 TENANTS = ("acme", "beta", "gamma")
 FILES = SMALL_PDFS[:3]
@@ -178,3 +180,19 @@ def test_parallel_tenants_never_see_each_other(served, shared_data: Path) -> Non
     for keys in world.keys.values():
         for _, secret in keys:
             assert secret not in log and not re.search(re.escape(secret[6:26]), log)
+
+
+def test_the_cli_finds_the_saved_key_and_uses_the_server(served, shared_data: Path) -> None:
+    url, _, data = served
+    pdf = shared_data / SMALL_PDFS[0]
+    port = url.rsplit(":", 1)[1]
+    env = folio_env(data, FOLIO_PORT=port)  # this data dir's server, and its admin.key
+    done = subprocess.run(
+        [str(FOLIO), "ingest", str(pdf), "--json"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "using the folio server" in done.stderr
+    doc = json.loads(done.stdout.splitlines()[-1])
+    assert doc["status"] == "ready" and doc["document_id"] == document_id_for(
+        "default", doc["sha256"]
+    )
