@@ -71,6 +71,7 @@ class RequestIdFilter(logging.Filter):
 _CREDENTIAL = re.compile(
     r"(?i)\b(?P<scheme>bearer)(?P<sep>\s+)[A-Za-z0-9._~+/=-]{8,}"
     r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
+    r"|\bfolio_[A-Za-z0-9_-]{32,}"  # folio's own API keys (core.keys)
     r"|(?P<field>(?:authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token"
     r"|password|secret)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)[^\s\"',;}]{4,}"
 )

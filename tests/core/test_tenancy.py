@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from core.budget import BudgetExceeded, Budgets, Payer, month_window
 from core.keys import PREFIX, KeyRequestError, KeyStore, digest
+from core.logs import redact
 from core.rate_limit import RateLimiter
 from core.registry import Registry, UsageRecord
 from core.registry_schema import api_keys
@@ -64,6 +65,7 @@ def test_keys_are_random_shown_once_and_stored_as_a_hash(reg: Registry) -> None:
     stored = repr(rows)
     assert secret not in stored and secret[10:] not in stored  # only its hash is kept
     assert digest(secret) in stored
+    assert redact(f"a log line with {secret} in it") == "a log line with [redacted] in it"
     assert [k.id for k in keys.list("acme")] == [key.id, other.id] and keys.list("beta") == []
 
     assert keys.revoke(key.id, tenant_id="beta") is None  # not beta's key
