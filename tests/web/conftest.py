@@ -52,6 +52,24 @@ def browser(chromium: str):
         launched.close()
 
 
+@pytest.fixture
+def page(browser):
+    """A fresh tab (laptop-sized) that fails its test on any JavaScript or CSP error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Anything the page's Content-Security-Policy blocks is a bug too.
+    page.on(
+        "console",
+        lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text),
+    )
+    page.on("dialog", lambda dialog: dialog.accept())  # "Delete ...?"
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
 class Served(str):
     """A running server's URL, with the admin key it made on first start (None: a build
     without API keys) and the headers that send it."""

@@ -34,23 +34,6 @@ def url(tmp_path_factory) -> str:
     yield from start_serve(tmp_path_factory.mktemp("web"))
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # Anything the page's Content-Security-Policy blocks is a bug too.
-    page.on(
-        "console",
-        lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text),
-    )
-    page.on("dialog", lambda dialog: dialog.accept())  # "Delete ...?"
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
 def drop(page, *paths: Path) -> None:
     """Drop files on the drop zone as a user's drag and drop does (a real DataTransfer)."""
     files = [{"name": p.name, "b64": base64.b64encode(p.read_bytes()).decode()} for p in paths]
