@@ -114,3 +114,10 @@ def test_a_document_ocr_cannot_read_fails_saying_so(shared_data, tmp_path):
     limits = IngestLimits(max_parse_memory_mb=768)
     with pytest.raises(NoTextError, match="OCR read no text on any of its 2 page"):
         list(read_pages_isolated(tmp_path / "blank.pdf", None, limits, None, OcrOptions()))
+
+
+def test_without_the_ocr_model_a_scan_fails_naming_the_install(shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # a folder with no eng.traineddata
+    path = shared_data / "bad_pdfs" / "docling__ocr_test.pdf"
+    with pytest.raises(NoTextError, match=r"eng.traineddata is not in .*: pip install 'tesserocr"):
+        list(read_pages(path, ocr=OcrOptions()))
