@@ -29,7 +29,7 @@ from core.store import StoreLockedError
 from ingest.pipeline import Ingestor, build_ingestor, ingest_document
 
 FIELDS = ("document_id", "filename", "sha256", "status", "pages", "chunks", "tokens", "error")
-ShowFn = Callable[[int, int, int], None]  # pages_parsed, chunks_embedded, chunks_total
+ShowFn = Callable[..., None]  # pages_parsed, chunks_embedded, chunks_total, pages_ocr
 
 
 def register(app: typer.Typer) -> None:
@@ -95,6 +95,7 @@ def _upload_one(
                     d["progress"]["pages_parsed"],
                     d["progress"]["chunks_embedded"],
                     d["progress"]["chunks_total"],
+                    d["progress"].get("pages_ocr", 0),
                 ),
             )
     except ServerError as exc:
@@ -124,7 +125,9 @@ def _ingest_one(
             doc.id,
             ing,
             password=password,
-            on_progress=lambda d: show(d.pages_parsed, d.chunks_embedded, d.chunks_total),
+            on_progress=lambda d: show(
+                d.pages_parsed, d.chunks_embedded, d.chunks_total, len(d.ocr_pages)
+            ),
         )
     return _row(ing.registry.get(doc.id))
 
@@ -143,13 +146,14 @@ def _progress(name: str, err: Console, quiet: bool) -> Iterator[ShowFn]:
     ) as bar:
         task = bar.add_task(name[:40], total=None, stage="parsing")
 
-        def show(pages_parsed: int, chunks_embedded: int, chunks_total: int) -> None:
+        def show(pages_parsed: int, chunks_embedded: int, chunks_total: int, ocr: int = 0) -> None:
             if chunks_total:
                 bar.update(
                     task, total=chunks_total, completed=chunks_embedded, stage="chunks embedded"
                 )
             else:
-                bar.update(task, completed=pages_parsed, stage="pages parsed")
+                stage = f"pages parsed ({ocr} by OCR)" if ocr else "pages parsed"
+                bar.update(task, completed=pages_parsed, stage=stage)
 
         yield show
 
