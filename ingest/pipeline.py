@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from core.files import FileStore
 from core.pages import PageStore, PageText
 from core.registry import Document, Registry, open_registry
 from core.store import ChunkStore, StoredChunk
-from core.tokens import count_tokens
-from ingest.chunk import chunk_pages
+from ingest.chunk import Chunk, chunk_pages
 from ingest.limits import IngestLimits
 from ingest.ocr import OcrOptions, OcrTally
+from ingest.page_feed import PageFeed
 from ingest.pdf import LimitError, PdfError, read_pages
 from ingest.sandbox import read_pages_isolated
 
@@ -128,32 +127,46 @@ def _run(
         return _embed(doc, ing, report, *_stored_pages(doc, ing), {}, resume_from, should_yield)
     timings: dict[str, float] = {}
     deadline = time.monotonic() + limits.max_ingest_s
-    texts: list[str] = []
-    page_tokens: list[int] = []
     path = ing.files.path_for(doc.sha256)
     pages = (
         read_pages_isolated(path, password, limits, deadline, ing.ocr)
         if limits.isolate
         else read_pages(path, password, limits, ing.ocr)
     )
-    tokens = 0
-    ocr = OcrTally()  # which pages OCR read, shown in the progress as they are
-    with closing(pages):  # leaving early (a limit, a shutdown) stops the parser at once
-        for page in pages:
-            texts.append(page.text)
-            page_tokens.append(count_tokens(page.text))
-            tokens += page_tokens[-1]
-            if tokens > limits.max_document_tokens:
-                raise LimitError(limits.tokens_reason(tokens, page.number))
-            ocr.add(page)
-            report.update(pages_parsed=page.number, **ocr.fields())
-    report.update(pages_total=len(texts), pages_parsed=len(texts), force=True, **ocr.fields())
-    timings["parse_s"] = time.perf_counter() - started
-
-    timings["total_s"] = time.perf_counter() - started
     # A retry starts from a clean slate: points of an earlier, partial run go first.
     ing.store.delete_document(doc.tenant_id, doc.id)
-    return _embed(doc, ing, report, texts, page_tokens, timings, 0, should_yield)
+    # Parsing and chunking run ahead on their own thread while settled chunks embed here:
+    # the next pages are parsed while the current batch embeds (ingest/page_feed.py).
+    feed = PageFeed(pages, limits, ing.chunk_tokens, ing.chunk_overlap)
+    ocr = OcrTally()  # which pages OCR read, shown in the progress as they are
+    pending, embedded = [], 0
+    run = _Batches(doc, ing)
+    try:
+        for kind, value in feed:
+            if kind == "page":
+                ocr.add(value)
+                report.update(pages_parsed=value.number, **ocr.fields())
+                continue
+            pending += value
+            while len(pending) >= EMBED_BATCH:
+                if time.monotonic() > deadline:
+                    raise LimitError(limits.time_reason(f"embedding (chunk {embedded})"))
+                batch, pending = pending[:EMBED_BATCH], pending[EMBED_BATCH:]
+                run.store(batch)
+                embedded += len(batch)
+                report.update(chunks_embedded=embedded)
+    except BaseException:
+        # A document that fails while parsing (a limit, a broken page) leaves no points.
+        ing.store.delete_document(doc.tenant_id, doc.id)
+        raise
+    texts, page_tokens = feed.texts, feed.page_tokens
+    report.update(pages_total=len(texts), pages_parsed=len(texts), force=True, **ocr.fields())
+    timings["parse_s"] = time.perf_counter() - started
+    timings["embed_s"], timings["upsert_s"] = run.embed_s, run.upsert_s
+    timings["total_s"] = time.perf_counter() - started
+    return _embed(
+        doc, ing, report, texts, page_tokens, timings, embedded, should_yield, feed.stream.chunks
+    )
 
 
 def _stored_pages(doc: Document, ing: Ingestor) -> tuple[list[str], list[int]]:
@@ -171,53 +184,39 @@ def _embed(
     timings: dict[str, float],
     first: int,
     should_yield: Callable[[], bool] | None,
+    chunks: list[Chunk] | None = None,
 ) -> IngestResult:
-    """Chunk, then embed and upsert chunks from index `first` on; pause after a slice when
-    others wait; mark the document ready after the last."""
+    """Embed and upsert chunks from index `first` on; pause after a slice when others
+    wait; mark the document ready after the last. `chunks` is None on a resumed run: the
+    stored page texts are chunked again (the same chunks: chunking is deterministic)."""
     started = time.perf_counter()
     limits = ing.limits
-    if first:  # resumed: the earlier slices' times carry on, and count against the limit
+    resumed = chunks is None
+    if resumed:  # the earlier slices' times carry on, and count against the limit
         timings = {k: float(v) for k, v in (ing.registry.get(doc.id).timings or {}).items()}
+        mark = time.perf_counter()
+        chunks = chunk_pages(texts, ing.chunk_tokens, ing.chunk_overlap)
+        timings["chunk_s"] = timings.get("chunk_s", 0.0) + time.perf_counter() - mark
     deadline = time.monotonic() + limits.max_ingest_s - timings.get("total_s", 0.0)
-    mark = time.perf_counter()
-    chunks = chunk_pages(texts, ing.chunk_tokens, ing.chunk_overlap)
-    timings["chunk_s"] = timings.get("chunk_s", 0.0) + time.perf_counter() - mark
     report.update(chunks_total=len(chunks), chunks_embedded=first, force=True)
 
-    embed_s = upsert_s = 0.0
+    run = _Batches(doc, ing)
+    origin = first if resumed else 0  # a slice counts from where this run took over
     for start in range(first, len(chunks), EMBED_BATCH):
         if time.monotonic() > deadline:
             # A failed document leaves no points behind.
             ing.store.delete_document(doc.tenant_id, doc.id)
             raise LimitError(limits.time_reason(f"embedding (chunk {start} of {len(chunks)})"))
-        if start - first >= ing.slice_chunks and should_yield is not None and should_yield():
+        if start - origin >= ing.slice_chunks and should_yield is not None and should_yield():
             _pause(doc, ing, texts, page_tokens, timings, started, start)
         batch = chunks[start : start + EMBED_BATCH]
-        mark = time.perf_counter()
-        vectors = ing.embedder.embed([c.text for c in batch])
-        embed_s += time.perf_counter() - mark
-        mark = time.perf_counter()
-        stored = [
-            StoredChunk(
-                document_id=doc.id,
-                chunk_index=c.index,
-                text=c.text,
-                page_start=c.page_start,
-                page_end=c.page_end,
-                char_start=c.char_start,
-                char_end=c.char_end,
-                tokens=c.tokens,
-            )
-            for c in batch
-        ]
-        title = Path(doc.filename).stem if ing.index_titles else ""
-        ing.store.upsert(doc.tenant_id, stored, vectors, title=title)
-        upsert_s += time.perf_counter() - mark
+        run.store(batch)
         report.update(chunks_embedded=start + len(batch))
-    timings["embed_s"] = timings.get("embed_s", 0.0) + embed_s
-    timings["upsert_s"] = timings.get("upsert_s", 0.0) + upsert_s
+    timings["embed_s"] = timings.get("embed_s", 0.0) + run.embed_s
+    timings["upsert_s"] = timings.get("upsert_s", 0.0) + run.upsert_s
+    timings.setdefault("chunk_s", 0.0)  # chunking ran inside parse_s, on the feed's thread
 
-    if not first:
+    if not resumed:
         ing.pages.write(doc.id, _page_texts(texts, page_tokens))
     timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings = {k: round(v, 4) for k, v in timings.items()}
@@ -243,6 +242,36 @@ def _embed(
         timings["total_s"],
     )
     return IngestResult(doc.id, "ready", len(texts), len(chunks), tokens, timings=timings)
+
+
+class _Batches:
+    """Embeds and upserts batches of one document's chunks, adding up the time of each."""
+
+    def __init__(self, doc: Document, ing: Ingestor) -> None:
+        self.doc, self.ing = doc, ing
+        self.title = Path(doc.filename).stem if ing.index_titles else ""
+        self.embed_s = self.upsert_s = 0.0
+
+    def store(self, batch: list[Chunk]) -> None:
+        mark = time.perf_counter()
+        vectors = self.ing.embedder.embed([c.text for c in batch])
+        self.embed_s += time.perf_counter() - mark
+        mark = time.perf_counter()
+        stored = [
+            StoredChunk(
+                document_id=self.doc.id,
+                chunk_index=c.index,
+                text=c.text,
+                page_start=c.page_start,
+                page_end=c.page_end,
+                char_start=c.char_start,
+                char_end=c.char_end,
+                tokens=c.tokens,
+            )
+            for c in batch
+        ]
+        self.ing.store.upsert(self.doc.tenant_id, stored, vectors, title=self.title)
+        self.upsert_s += time.perf_counter() - mark
 
 
 def _pause(doc, ing, texts, page_tokens, timings, started, next_chunk) -> None:
