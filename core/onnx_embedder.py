@@ -17,7 +17,7 @@ from core.onnx_model import INPUTS, MAX_TOKENS, ensure_model, weights_dir
 
 #: Tokens per batch (padded length x texts): batches are cut by size, not count, so
 #: short texts go many at a time and a long outlier never pads a whole batch.
-BATCH_TOKENS = 4096
+BATCH_TOKENS = 2048
 
 
 class OnnxEmbedder:

@@ -139,7 +139,7 @@ def _run(
     # the next pages are parsed while the current batch embeds (ingest/page_feed.py).
     feed = PageFeed(pages, limits, ing.chunk_tokens, ing.chunk_overlap)
     ocr = OcrTally()  # which pages OCR read, shown in the progress as they are
-    pending, embedded = [], 0
+    pending, embedded, yielding = [], 0, False
     run = _Batches(doc, ing)
     try:
         for kind, value in feed:
@@ -148,7 +148,12 @@ def _run(
                 report.update(pages_parsed=value.number, **ocr.fields())
                 continue
             pending += value
-            while len(pending) >= EMBED_BATCH:
+            # After a slice, a document others wait behind stops embedding; it finishes
+            # parsing (its page texts are what a resumed run starts from), then pauses.
+            yielding = yielding or (
+                embedded >= ing.slice_chunks and should_yield is not None and should_yield()
+            )
+            while len(pending) >= EMBED_BATCH and not yielding:
                 if time.monotonic() > deadline:
                     raise LimitError(limits.time_reason(f"embedding (chunk {embedded})"))
                 batch, pending = pending[:EMBED_BATCH], pending[EMBED_BATCH:]
@@ -163,6 +168,9 @@ def _run(
     report.update(pages_total=len(texts), pages_parsed=len(texts), force=True, **ocr.fields())
     timings["parse_s"] = time.perf_counter() - started
     timings["embed_s"], timings["upsert_s"] = run.embed_s, run.upsert_s
+    if yielding:
+        report.update(chunks_total=len(feed.stream.chunks), chunks_embedded=embedded, force=True)
+        _pause(doc, ing, texts, page_tokens, timings, started, embedded)
     timings["total_s"] = time.perf_counter() - started
     return _embed(
         doc, ing, report, texts, page_tokens, timings, embedded, should_yield, feed.stream.chunks
