@@ -176,16 +176,19 @@ class EdgeChunkStore(ChunkStore):
         limit: int = 20,
         prefetch_limit: int = 50,
         fusion: str = "dbsf",
+        exact: bool = False,
     ) -> list[StoredChunk]:
         """Dense and BM25 prefetches, filtered to tenant and documents, fused by Qdrant's
-        own DBSF (or RRF, k=2), as ChunkStore.hybrid_search."""
+        own DBSF (or RRF, k=2), as ChunkStore.hybrid_search (`exact`: no vector index,
+        the answer bench/corpus.py measures recall against)."""
         flt = _filter(document_ids=document_ids, tenant_id=tenant_id)
+        params = qe.SearchParams(exact=True) if exact else None
         dense = qe.Query.Nearest([float(x) for x in query_vector], using=DENSE)
-        prefetches = [qe.Prefetch(prefetch_limit, query=dense, filter=flt)]
+        prefetches = [qe.Prefetch(prefetch_limit, query=dense, filter=flt, params=params)]
         indices, values = sparse_query(query_text)
         if indices:
             sparse = qe.Query.Nearest(qe.SparseVector(indices, values), using=SPARSE)
-            prefetches.append(qe.Prefetch(prefetch_limit, query=sparse, filter=flt))
+            prefetches.append(qe.Prefetch(prefetch_limit, query=sparse, filter=flt, params=params))
         request = qe.QueryRequest(
             limit,
             prefetches=prefetches,

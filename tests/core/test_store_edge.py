@@ -35,7 +35,7 @@ def corpus(shared_data: Path, embedder) -> list[tuple[str, str, list[StoredChunk
         text = (shared_data / "legal" / "cuad" / name).read_text(errors="replace")
         chunks = chunk_pages([text], 256, 16)
         vectors = embedder.embed([c.text for c in chunks])
-        for doc_id, tenant in ([("d1", "a"), ("d2", "a")] if n == 0 else [("d3", "b")]):
+        for doc_id, tenant in [("d1", "a"), ("d2", "a")] if n == 0 else [("d3", "b")]:
             stored = [
                 StoredChunk(doc_id, c.index, c.text, 1, 1, c.char_start, c.char_end, c.tokens)
                 for c in chunks
