@@ -96,6 +96,23 @@ class Budgets:
                     " only answers that cost nothing (the offline reader) are given."
                 )
 
+    def status(self, payer: Payer, now: float | None = None) -> dict:
+        """The caps that apply to the payer, this month's spend against each, and when
+        they reset (for GET /usage); a cap of None is no cap."""
+        start, reset = month_window(time.time() if now is None else now)
+        tenant_cap = self.keys.tenant_budget(payer.tenant_id)
+        return {
+            "key_budget_usd": payer.key_budget_usd,
+            "key_spent_usd": (
+                round(self.registry.spend_since(payer.tenant_id, start, payer.key_id), 6)
+                if payer.key_id is not None
+                else None
+            ),
+            "tenant_budget_usd": tenant_cap,
+            "tenant_spent_usd": round(self.registry.spend_since(payer.tenant_id, start, None), 6),
+            "resets_at": datetime.fromtimestamp(reset, UTC),
+        }
+
     @staticmethod
     def _scopes(payer: Payer) -> list[tuple[str, str | None]]:
         scopes: list[tuple[str, str | None]] = [(payer.tenant_id, None)]

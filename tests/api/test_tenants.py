@@ -172,6 +172,9 @@ def test_a_budget_refuses_a_paid_question_with_402(api, secrets, docs, fake) -> 
     assert "monthly budget of $0.00" in detail and "spent $0.0000" in detail
     assert "resets at" in detail
     assert len(fake.requests) == before  # refused before anything was spent
+    budget = api.get("/usage", headers=_auth(secrets["beta_capped"])).json()["budget"]
+    assert budget["key_budget_usd"] == 0.000001 and budget["key_spent_usd"] == 0
+    assert budget["tenant_budget_usd"] is None and budget["resets_at"].endswith("T00:00:00Z")
     # The tenant's own cap: set below what beta has spent, every beta key is refused.
     api.app.state.guard.keys.set_tenant_budget("beta", 0.0)
     try:
