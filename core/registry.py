@@ -104,8 +104,13 @@ class Registry:
         """Open (creating if missing) the registry at a SQLite file path or a database URL."""
         self.engine, self.path = open_engine(target)
         self.url = self.engine.url.render_as_string(hide_password=True)
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                # Take the write lock first: a transaction that reads the schema and then
+                # writes cannot wait for another opener's write (SQLite says "locked").
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             create_schema(conn)
+            conn.commit()
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r})"
