@@ -11,7 +11,7 @@ from api import context, prompt
 from api.read_path import ReadPath
 from api.routing import RoutePlan
 from core.llm import AllModelsFailed, Completion, Usage
-from core.registry import UsageRecord
+from core.registry import Document, UsageRecord
 from core.store import StoredChunk
 
 
@@ -28,7 +28,7 @@ def attempt(
     rp: ReadPath,
     question: str,
     question_id: str,
-    documents: list,
+    documents: list[Document],
     route: RoutePlan,
     pages: context.PageCache,
     streaming: bool,

@@ -25,7 +25,8 @@ def local_read_path(settings: Settings, err: Console) -> Iterator[ReadPath]:
     from api.app import open_clients
     from core.store import StoreLockedError
 
-    err.print("[dim]no folio server answers; answering in this process[/dim]")
+    # connect() has said why no server is used (none answers, or it serves another dir).
+    err.print(f"[dim]answering in this process over {settings.data_dir}[/dim]")
     with ExitStack() as stack:
         try:
             registry, _, pages, store, embedder = open_clients(settings, None, stack, True)
