@@ -6,6 +6,8 @@ PostgreSQL); `page_tokens` and `timings` are JSON text, as in registry files mad
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +162,16 @@ def insert_ignoring_conflicts(table: sa.Table, dialect: str) -> sa.Insert:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")  # wait for another process's write
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    # Readers never block the writer. Switching a fresh file to WAL does not wait on
+    # busy_timeout: when another opener holds the lock at that moment, try again.
+    for attempt in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            time.sleep(0.05)
     cursor.close()
 
 
