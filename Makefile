@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/python -m core.onnx_model  # export MiniLM to ONNX once (FOLIO_MODEL_DIR)
+	$(BIN)/python -m core.onnx_model --int8  # export MiniLM to ONNX (fp32 and int8) once (FOLIO_MODEL_DIR)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -85,7 +85,7 @@ class OpenAIEmbedder:
 
 def LocalEmbedder(settings: Settings | None = None) -> Embedder:  # noqa: N802 - a factory
     """The default offline embedder: MiniLM on ONNX Runtime, exported once into the model
-    cache (FOLIO_MODEL_DIR), int8 weights if FOLIO_EMBEDDING_QUANTIZE."""
+    cache (FOLIO_MODEL_DIR), int8 weights unless FOLIO_EMBEDDING_QUANTIZE=false."""
     from core.onnx_embedder import OnnxEmbedder
 
     settings = settings or Settings(_env_file=None)

@@ -29,22 +29,37 @@ def torch_vectors() -> np.ndarray:
     return np.array(chosen.embed(TEXTS))
 
 
-def test_onnx_vectors_equal_the_torch_path(embedder, torch_vectors) -> None:
-    assert isinstance(embedder, OnnxEmbedder)
-    onnx = np.array(embedder.embed(TEXTS))
+@pytest.fixture(scope="module")
+def fp32() -> OnnxEmbedder:
+    """The float export (FOLIO_EMBEDDING_QUANTIZE=false): the torch path's computation."""
+    return OnnxEmbedder(quantize=False)
+
+
+def test_onnx_vectors_equal_the_torch_path(fp32, torch_vectors) -> None:
+    onnx = np.array(fp32.embed(TEXTS))
     assert onnx.shape == (len(TEXTS), 384)
     cosine = (onnx * torch_vectors).sum(axis=1)
     assert cosine.min() > 0.9999, cosine
     assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
 
 
-def test_vectors_come_back_in_input_order_whatever_the_batching(embedder) -> None:
-    one_by_one = np.array([embedder.embed([t])[0] for t in TEXTS])
-    tiny_batches = OnnxEmbedder(batch_tokens=64).embed_array(TEXTS)
-    reversed_ = np.array(embedder.embed(TEXTS[::-1]))[::-1]
+def test_vectors_come_back_in_input_order_whatever_the_batching(fp32) -> None:
+    one_by_one = np.array([fp32.embed([t])[0] for t in TEXTS])
+    tiny_batches = OnnxEmbedder(quantize=False, batch_tokens=64).embed_array(TEXTS)
+    reversed_ = np.array(fp32.embed(TEXTS[::-1]))[::-1]
     for other in (tiny_batches, reversed_):
         assert np.allclose(one_by_one, other, atol=1e-5)
-    assert embedder.embed([]) == []
+    assert fp32.embed([]) == []
+
+
+def test_int8_vectors_move_a_little_with_their_batch(embedder) -> None:
+    # Dynamic quantisation scales activations per batch, so a text's int8 vector depends
+    # slightly on what it is batched with (cosine ~0.97 seen); order is still kept.
+    one_by_one = np.array([embedder.embed([t])[0] for t in TEXTS[1:]])
+    batched = np.array(embedder.embed(TEXTS[1:][::-1]))[::-1]
+    cosine = (one_by_one * batched).sum(axis=1)
+    assert cosine.min() > 0.93, cosine
+    assert (one_by_one @ batched.T).argmax(axis=1).tolist() == list(range(len(TEXTS) - 1))
 
 
 def test_batches_keep_the_padded_size_within_budget_and_cover_every_text() -> None:
@@ -58,10 +73,10 @@ def test_batches_keep_the_padded_size_within_budget_and_cover_every_text() -> No
     assert [300] in [[lengths[i] for i in b] for b in batches]
 
 
-def test_int8_weights_stay_close_to_the_float_vectors(embedder) -> None:
-    quantized = OnnxEmbedder(quantize=True)
-    assert quantized.path != embedder.path and "int8" in quantized.path.name
-    cosine = (quantized.embed_array(TEXTS[1:]) * embedder.embed_array(TEXTS[1:])).sum(axis=1)
+def test_the_default_int8_weights_stay_close_to_the_float_vectors(embedder, fp32) -> None:
+    assert isinstance(embedder, OnnxEmbedder)  # the default, as a user gets it
+    assert embedder.path != fp32.path and "int8" in embedder.path.name
+    cosine = (embedder.embed_array(TEXTS[1:]) * fp32.embed_array(TEXTS[1:])).sum(axis=1)
     assert cosine.min() > 0.97, cosine
 
 
