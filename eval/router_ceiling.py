@@ -28,13 +28,13 @@ class Ceiling:
     cells: list[tuple[str, str, str]]  # (task, length, doc_type) stuffed
 
 
-def cell_ceiling(replay: Replay, rows: list[dict], max_cost_usd: float) -> Ceiling:
-    """The in-sample cell router's accuracy at no more than `max_cost_usd` a question."""
+def cell_ceiling(rows: list[dict], baselines: list[dict], max_cost_usd: float) -> Ceiling:
+    """The in-sample cell router's accuracy at no more than `max_cost_usd` a question;
+    `baselines` are `Replay.baselines(row)` for each row, computed once by the caller."""
     gain: dict[tuple, int] = defaultdict(int)  # stuff right, rag wrong minus the reverse
     extra: dict[tuple, float] = defaultdict(float)  # what stuffing the cell adds, in $
     right = cost = 0.0
-    for row in rows:
-        base = replay.baselines(row)
+    for row, base in zip(rows, baselines, strict=True):
         stuff, rag = base["always-stuff"], base["always-rag"]
         cell = (row["task"], row["length"], row["doc_type"])
         gain[cell] += int(stuff.right) - int(rag.right)
@@ -59,7 +59,7 @@ def main() -> None:
     base = [replay.baselines(r) for r in rows]
     self_route = sum(b["self-route"].cost_usd for b in base) / len(rows)
     for label, limit in (("Self-Route's cost", self_route), ("no cost limit", float("inf"))):
-        c = cell_ceiling(replay, rows, limit)
+        c = cell_ceiling(rows, base, limit)
         print(
             f"{args.stuff_model} / {args.rag_model}, {label}: cell router {c.accuracy:.1%}"
             f" at ${c.cost_usd:.4f} (always-rag {c.always_rag:.1%}, +"
