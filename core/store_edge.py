@@ -17,7 +17,15 @@ from pathlib import Path
 import qdrant_edge as qe
 
 from core.lexical import sparse_query, sparse_vector
-from core.store import DENSE, SPARSE, ChunkStore, StoredChunk, StoreLockedError, point_id
+from core.store import (
+    DENSE,
+    SPARSE,
+    ChunkStore,
+    StoredChunk,
+    StoreLockedError,
+    chunk_from_payload,
+    point_id,
+)
 
 # RRF with Qdrant's default k=2, which the server and local mode use for Fusion.RRF.
 _FUSIONS = {"dbsf": qe.Fusion.Dbsf, "rrf": lambda: qe.Fusion.Rrf(k=2)}
@@ -165,7 +173,7 @@ class EdgeChunkStore(ChunkStore):
         records = self.shard.retrieve(ids, with_payload=True, with_vector=False)
         # Retrieval by id takes no filter: a point of another tenant is dropped here.
         mine = [r for r in records if (r.payload or {}).get("tenant_id") == tenant_id]
-        return [_chunk(r.payload, 0.0) for r in mine]
+        return [chunk_from_payload(r.payload, 0.0) for r in mine]
 
     def hybrid_search(
         self,
@@ -196,7 +204,7 @@ class EdgeChunkStore(ChunkStore):
             filter=flt,
             with_payload=True,
         )
-        return [_chunk(p.payload, p.score) for p in self.shard.query(request)]
+        return [chunk_from_payload(p.payload, p.score) for p in self.shard.query(request)]
 
     def dense_search(
         self,
@@ -214,7 +222,7 @@ class EdgeChunkStore(ChunkStore):
             params=qe.SearchParams(exact=True) if exact else None,
             with_payload=True,
         )
-        return [_chunk(p.payload, p.score) for p in self.shard.query(request)]
+        return [chunk_from_payload(p.payload, p.score) for p in self.shard.query(request)]
 
     def optimize(self) -> bool:
         """Merge segments and build the vector index now (blocking); True if anything
@@ -229,8 +237,3 @@ def _filter(document_ids: Sequence[str] | None = None, tenant_id: str | None = N
     if document_ids is not None:
         must.append(qe.FieldCondition("document_id", match=qe.MatchAny(list(document_ids))))
     return qe.Filter(must=must) if must else None
-
-
-def _chunk(payload: dict | None, score: float) -> StoredChunk:
-    data = {k: v for k, v in (payload or {}).items() if k != "tenant_id"}
-    return StoredChunk(**data, score=score)

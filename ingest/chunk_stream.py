@@ -1,95 +1,105 @@
 """Chunking while pages still arrive, with exactly the chunks `chunk_pages` makes at the end.
 
-`ChunkStream.add(pages)` splits only the text not yet settled: it restarts the splitter
-at the start of an already settled chunk (the anchor) and keeps the new run only if its
-first chunk reproduces the anchor, so the splitter is provably in the same state there as
-in one run over the whole text (its next chunk starts from the anchor's own overlap).
-The last chunks of a run may still grow with the next page, so they wait. A run whose
-first chunk does not match the anchor (rare) is redone from the start of the text, so
-the result never differs from `chunk_pages(all pages)`; tests check it on real PDFs.
+llama-index's SentenceSplitter works in two steps: it cuts the text into splits (first at
+paragraph separators, then each paragraph longer than a chunk into sentences, phrases,
+words), then merges the splits, in order, into chunks with overlap. Both steps can be
+followed as pages arrive:
+
+- Pages are joined by the paragraph separator, so every paragraph but the last one of the
+  text so far is final (`str.split` of a longer text starts with the same pieces), and a
+  paragraph's splits depend on that paragraph alone. Each is split once, when final.
+- The merge is a left-to-right pass over the splits; it is re-run over the final splits
+  (cheap: their token counts are known), and every chunk it closes before the last one is
+  settled, because a chunk closes only on seeing the split after it.
+
+This uses the splitter's `_split` and `_merge` (private in llama-index 0.14); tests check
+on real PDFs, fed one page at a time and in windows, that the chunks equal one pass.
 """
 
 from __future__ import annotations
 
 import bisect
+import threading
 
 from llama_index.core.node_parser import SentenceSplitter
 
 from core.tokens import count_tokens, tokenizer
 from ingest.chunk import PAGE_SEPARATOR, Chunk
 
-_HELD = 2  # chunks at the end of a run that the next page may still change
+
+def warm_up_splitter() -> threading.Thread:
+    """Make the sentence splitter's first split happen now, on a background thread.
+
+    Its first sentence split loads nltk's punkt, and nltk imports scipy: about 2 s, which
+    the first document of a process otherwise waits for while the embedder idles. A
+    composition root calls this before loading the embedder, so the two overlap.
+    """
+    splitter = SentenceSplitter(chunk_size=8, chunk_overlap=0, tokenizer=tokenizer())
+    sample = "One sentence here. Another one follows it. And a third ends the sample text."
+    thread = threading.Thread(target=splitter.split_text, args=(sample,), daemon=True)
+    thread.start()
+    return thread
 
 
 class ChunkStream:
     """Feed pages in order with `add`; each call returns the chunks settled by it."""
 
     def __init__(self, chunk_tokens: int, overlap: int) -> None:
+        self._size = chunk_tokens
         self._splitter = SentenceSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=overlap,
             tokenizer=tokenizer(),
             paragraph_separator=PAGE_SEPARATOR,
         )
-        self._parts: list[str] = []  # the joined text, as pieces
+        self._paragraphs = self._splitter._split_fns[0]  # the paragraph cut, separator kept
+        self._text = ""
         self._starts: list[int] = []  # offset of each page in the joined text
-        self._length = 0
-        self._text_cache = ""
+        self._splits: list = []  # splits of the final paragraphs, in order
+        self._split_upto = 0  # characters of the text whose paragraphs are split
+        self._long = False  # the text is past one chunk (so the splitter cuts it)
+        self._cursor = 0  # where the next chunk is searched for, as chunk_pages does
         self.chunks: list[Chunk] = []  # settled, in order
-        self._spans: list[tuple[int, int]] = []  # (begin, end) of each settled chunk
-        self.restarts = 0  # runs redone from the start (for tests and logs)
 
     def add(self, pages: list[str], last: bool = False) -> list[Chunk]:
         """Append page texts (`last`: no more follow) and return the newly settled chunks."""
         for text in pages:
             if self._starts:
-                self._parts.append(PAGE_SEPARATOR)
-                self._length += len(PAGE_SEPARATOR)
-            self._starts.append(self._length)
-            self._parts.append(text)
-            self._length += len(text)
+                self._text += PAGE_SEPARATOR
+            self._starts.append(len(self._text))
+            self._text += text
         if not self._starts:
             return []
-        full = self._text()
         before = len(self.chunks)
-        anchor = len(self.chunks) - 1  # re-split from the last settled chunk
-        begin = self._spans[anchor][0] if anchor >= 0 else 0
-        run = self._locate(self._splitter.split_text(full[begin:]), full, begin)
-        if anchor >= 0:
-            if not run or run[0] != self._spans[anchor]:
-                self.restarts += 1  # not in step: settle from the start of the text
-                run, anchor = self._locate(self._splitter.split_text(full), full, 0), -1
-                run = run[len(self.chunks) :]
-            else:
-                run = run[1:]
-        keep = len(run) if last else max(0, len(run) - _HELD)
-        for span in run[:keep]:
-            self._settle(span, full)
+        if last and not self.chunks and not self._splits:
+            texts = self._splitter.split_text(self._text)  # short or one paragraph: one pass
+        else:
+            texts = self._merged(last)
+        for text in texts[len(self.chunks) :]:
+            self._settle(text)
         return self.chunks[before:]
 
-    def _text(self) -> str:
-        if len(self._text_cache) != self._length:
-            self._text_cache = "".join(self._parts)
-            self._parts = [self._text_cache]
-        return self._text_cache
+    def _merged(self, last: bool) -> list[str]:
+        """The chunks the merge settles so far (all of them when `last`)."""
+        self._long = self._long or count_tokens(self._text) > self._size
+        pieces = self._paragraphs(self._text[self._split_upto :])
+        if not self._long or (len(pieces) < 2 and not self._splits and not last):
+            return []  # the splitter may still keep it whole or cut it otherwise
+        final = pieces if last else pieces[:-1]
+        for piece in final:
+            self._splits += self._splitter._split(piece, self._size)
+            self._split_upto += len(piece)
+        texts = self._splitter._merge(self._splits, self._size)
+        return texts if last else texts[:-1]
 
-    def _locate(self, texts: list[str], full: str, offset: int) -> list[tuple[int, int]]:
-        """Each split's (begin, end) in the joined text, found as chunk_pages finds them."""
-        spans, cursor = [], offset
-        for text in texts:
-            begin = full.find(text, cursor)
-            if begin < 0:
-                begin = full.find(text, offset)
-            spans.append((begin, begin + len(text)))
-            cursor = begin + 1
-        return spans
-
-    def _settle(self, span: tuple[int, int], full: str) -> None:
-        begin, end = span
+    def _settle(self, text: str) -> None:
+        full = self._text
+        begin = full.find(text, self._cursor)
+        if begin < 0:  # not expected: the splitter only strips; search from the start
+            begin = full.find(text)
+        end = begin + len(text)
         first = bisect.bisect_right(self._starts, begin) - 1
         last = bisect.bisect_right(self._starts, end - 1) - 1
-        text = full[begin:end]
-        self._spans.append(span)
         self.chunks.append(
             Chunk(
                 index=len(self.chunks),
@@ -101,3 +111,4 @@ class ChunkStream:
                 tokens=count_tokens(text),
             )
         )
+        self._cursor = begin + 1

@@ -338,8 +338,10 @@ def build_ingestor(
     """
     from core.embeddings import build_embedder
     from core.store import open_client
+    from ingest.chunk_stream import warm_up_splitter
 
     settings.ensure_dirs()
+    warm_up_splitter()  # overlaps with loading the embedder
     embedder = embedder or build_embedder(settings)
     return Ingestor(
         registry=registry or open_registry(settings),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from typing import TYPE_CHECKING
 
 from celery import Task
@@ -156,16 +157,25 @@ def is_transient(exc: BaseException) -> bool:
     """Errors worth retrying: a service that is down, slow or overloaded, not a bad file."""
     import httpx
     from kombu.exceptions import OperationalError
-    from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
     transient: tuple[type[BaseException], ...] = (
         ConnectionError,
         TimeoutError,
         httpx.TransportError,
-        ResponseHandlingException,
         OperationalError,
         sqlite3.OperationalError,
     )
+    # Only a process that loaded qdrant-client (a server store, or local mode) can have
+    # raised its errors; importing it here would hold a retry back by most of a second,
+    # while the document shows `failed`.
+    if "qdrant_client" in sys.modules:
+        from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+        if isinstance(exc, UnexpectedResponse):
+            return exc.status_code is not None and (
+                exc.status_code >= 500 or exc.status_code == 429
+            )
+        transient += (ResponseHandlingException,)
     try:
         import openai
 
@@ -176,6 +186,4 @@ def is_transient(exc: BaseException) -> bool:
         )
     except ImportError:  # pragma: no cover - openai is a core dependency
         pass
-    if isinstance(exc, UnexpectedResponse):
-        return exc.status_code is not None and (exc.status_code >= 500 or exc.status_code == 429)
     return isinstance(exc, transient)
