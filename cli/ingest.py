@@ -60,10 +60,14 @@ def ingest(
         except StoreLockedError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
-        rows = [
-            _ingest_one(path, ing, settings.tenant_id, force, password, err, as_json)
-            for path in files
-        ]
+        try:
+            rows = [
+                _ingest_one(path, ing, settings.tenant_id, force, password, err, as_json)
+                for path in files
+            ]
+        finally:  # flushed and released here, not left to the interpreter's exit
+            ing.store.client.close()
+            ing.registry.close()
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row) + "\n")
