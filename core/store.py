@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,16 @@ def chunk_from_payload(payload: dict | None, score: float) -> StoredChunk:
     """A stored point's payload (and score) as a StoredChunk; the tenant field is dropped."""
     data = {k: v for k, v in (payload or {}).items() if k != "tenant_id"}
     return StoredChunk(**data, score=score)
+
+
+def tenant_chunks(points: Sequence[Any], tenant_id: str) -> list[StoredChunk]:
+    """Points fetched by id, as chunks, without those of other tenants: retrieval by id
+    takes no filter, so the tenant is checked here."""
+    return [
+        chunk_from_payload(p.payload, 0.0)
+        for p in points
+        if (p.payload or {}).get("tenant_id") == tenant_id
+    ]
 
 
 class SerializedClient:

@@ -25,6 +25,7 @@ from core.store import (
     StoreLockedError,
     chunk_from_payload,
     point_id,
+    tenant_chunks,
 )
 
 # RRF with Qdrant's default k=2, which the server and local mode use for Fusion.RRF.
@@ -171,9 +172,7 @@ class EdgeChunkStore(ChunkStore):
         """Fetch chunks of one of the tenant's documents by index (a hit's neighbours)."""
         ids = [point_id(document_id, i) for i in indices]
         records = self.shard.retrieve(ids, with_payload=True, with_vector=False)
-        # Retrieval by id takes no filter: a point of another tenant is dropped here.
-        mine = [r for r in records if (r.payload or {}).get("tenant_id") == tenant_id]
-        return [chunk_from_payload(r.payload, 0.0) for r in mine]
+        return tenant_chunks(records, tenant_id)
 
     def hybrid_search(
         self,
@@ -187,7 +186,7 @@ class EdgeChunkStore(ChunkStore):
         exact: bool = False,
     ) -> list[StoredChunk]:
         """Dense and BM25 prefetches, filtered to tenant and documents, fused by Qdrant's
-        own DBSF (or RRF, k=2), as ChunkStore.hybrid_search (`exact`: no vector index,
+        own DBSF (or RRF, k=2), as QdrantChunkStore.hybrid_search (`exact`: no vector index,
         the answer bench/corpus.py measures recall against)."""
         flt = _filter(document_ids=document_ids, tenant_id=tenant_id)
         params = qe.SearchParams(exact=True) if exact else None

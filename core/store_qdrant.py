@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from qdrant_client import QdrantClient, models
 
 from core.lexical import sparse_query, sparse_vector
-from core.store import DENSE, SPARSE, ChunkStore, StoredChunk, chunk_from_payload, point_id
+from core.store import (
+    DENSE,
+    SPARSE,
+    ChunkStore,
+    StoredChunk,
+    chunk_from_payload,
+    point_id,
+    tenant_chunks,
+)
 
 _FUSIONS = {"dbsf": models.Fusion.DBSF, "rrf": models.Fusion.RRF}
 
@@ -118,9 +126,7 @@ class QdrantChunkStore(ChunkStore):
         """Fetch chunks of one of the tenant's documents by index (a hit's neighbours)."""
         ids = [point_id(document_id, i) for i in indices]
         points = self.client.retrieve(self.collection, ids=ids, with_payload=True)
-        # Retrieval by id takes no filter: a point of another tenant is dropped here.
-        mine = [p for p in points if (p.payload or {}).get("tenant_id") == tenant_id]
-        return [chunk_from_payload(p.payload, 0.0) for p in mine]
+        return tenant_chunks(points, tenant_id)
 
     def hybrid_search(
         self,
