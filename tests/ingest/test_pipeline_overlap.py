@@ -4,6 +4,7 @@ progress is exact, and a document failing half-way leaves no points."""
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,34 @@ def test_a_limit_hit_half_way_leaves_no_points(ingestor, shared_data) -> None:
     result = ingest_document(doc_id, ingestor)
     assert result.status == "failed" and "token" in result.error
     assert ingestor.store.count("default", doc_id) == 0
+
+
+def _pages(rng: random.Random, n: int) -> list[str]:
+    words = "the party shall notify its counsel within thirty days of any breach".split()
+
+    def sentence() -> str:
+        return " ".join(rng.choice(words) for _ in range(rng.randint(3, 40))).capitalize() + "."
+
+    def paragraph() -> str:  # sometimes a run-on paragraph longer than a chunk
+        return " ".join(sentence() for _ in range(rng.randint(1, 12 if rng.random() < 0.8 else 40)))
+
+    # a running header, blank pages, pages ending in newlines, paragraphs split by 1-3
+    # blank lines
+    return [
+        f"Manual {number} Exhibit 2.3\n"
+        + rng.choice(["\n\n", "\n\n\n", "\n"]).join(paragraph() for _ in range(rng.randint(0, 4)))
+        + rng.choice(["", "\n", "\n\n"])
+        for number in range(n)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_streamed_chunks_equal_one_pass_on_awkward_pages(seed) -> None:
+    rng = random.Random(seed)
+    pages = _pages(rng, rng.randint(1, 60))
+    want = chunk_pages(pages, 64, 8)
+    for window in (1, 2, 5):
+        stream, got = ChunkStream(64, 8), []
+        for start in range(0, len(pages), window):
+            got += stream.add(pages[start : start + window], last=start + window >= len(pages))
+        assert got == want, (seed, window)
