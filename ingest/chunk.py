@@ -44,22 +44,31 @@ def chunk_pages(pages: Sequence[str], chunk_tokens: int, overlap: int) -> list[C
     )
     chunks, cursor = [], 0
     for text in splitter.split_text(full):
-        begin = full.find(text, cursor)
-        if begin < 0:  # not expected: the splitter only strips; search from the start
-            begin = full.find(text)
-        end = begin + len(text)
-        first = bisect.bisect_right(starts, begin) - 1
-        last = bisect.bisect_right(starts, end - 1) - 1
-        chunks.append(
-            Chunk(
-                index=len(chunks),
-                text=text,
-                page_start=first + 1,
-                page_end=last + 1,
-                char_start=begin - starts[first],
-                char_end=end - starts[last],
-                tokens=count_tokens(text),
-            )
-        )
+        chunk, begin = locate_chunk(text, full, starts, len(chunks), cursor)
+        chunks.append(chunk)
         cursor = begin + 1
     return chunks
+
+
+def locate_chunk(
+    text: str, full: str, starts: Sequence[int], index: int, cursor: int
+) -> tuple[Chunk, int]:
+    """Chunk `index`, whose `text` the splitter returned, found in the joined text `full`
+    from `cursor` on, with its page span and offsets (`starts`: each page's offset in
+    `full`); and where it begins. The next chunk is searched for from that begin + 1."""
+    begin = full.find(text, cursor)
+    if begin < 0:  # not expected: the splitter only strips; search from the start
+        begin = full.find(text)
+    end = begin + len(text)
+    first = bisect.bisect_right(starts, begin) - 1
+    last = bisect.bisect_right(starts, end - 1) - 1
+    chunk = Chunk(
+        index=index,
+        text=text,
+        page_start=first + 1,
+        page_end=last + 1,
+        char_start=begin - starts[first],
+        char_end=end - starts[last],
+        tokens=count_tokens(text),
+    )
+    return chunk, begin

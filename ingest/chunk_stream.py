@@ -18,13 +18,12 @@ on real PDFs, fed one page at a time and in windows, that the chunks equal one p
 
 from __future__ import annotations
 
-import bisect
 import threading
 
 from llama_index.core.node_parser import SentenceSplitter
 
 from core.tokens import count_tokens, tokenizer
-from ingest.chunk import PAGE_SEPARATOR, Chunk
+from ingest.chunk import PAGE_SEPARATOR, Chunk, locate_chunk
 
 
 def warm_up_splitter() -> threading.Thread:
@@ -63,11 +62,15 @@ class ChunkStream:
 
     def add(self, pages: list[str], last: bool = False) -> list[Chunk]:
         """Append page texts (`last`: no more follow) and return the newly settled chunks."""
+        added, length = [], len(self._text)
         for text in pages:
             if self._starts:
-                self._text += PAGE_SEPARATOR
-            self._starts.append(len(self._text))
-            self._text += text
+                added.append(PAGE_SEPARATOR)
+                length += len(PAGE_SEPARATOR)
+            self._starts.append(length)
+            added.append(text)
+            length += len(text)
+        self._text += "".join(added)  # one copy of the text per call, not one per page
         if not self._starts:
             return []
         before = len(self.chunks)
@@ -93,22 +96,6 @@ class ChunkStream:
         return texts if last else texts[:-1]
 
     def _settle(self, text: str) -> None:
-        full = self._text
-        begin = full.find(text, self._cursor)
-        if begin < 0:  # not expected: the splitter only strips; search from the start
-            begin = full.find(text)
-        end = begin + len(text)
-        first = bisect.bisect_right(self._starts, begin) - 1
-        last = bisect.bisect_right(self._starts, end - 1) - 1
-        self.chunks.append(
-            Chunk(
-                index=len(self.chunks),
-                text=text,
-                page_start=first + 1,
-                page_end=last + 1,
-                char_start=begin - self._starts[first],
-                char_end=end - self._starts[last],
-                tokens=count_tokens(text),
-            )
-        )
+        chunk, begin = locate_chunk(text, self._text, self._starts, len(self.chunks), self._cursor)
+        self.chunks.append(chunk)
         self._cursor = begin + 1
