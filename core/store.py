@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.lexical import sparse_vector
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -112,6 +113,18 @@ class ChunkStore:
         elif cls is ChunkStore:
             from core.store_qdrant import QdrantChunkStore as cls
         return super().__new__(cls)
+
+
+def point_fields(
+    tenant_id: str, chunk: StoredChunk, title: str = ""
+) -> tuple[str, tuple[list[int], list[float]], dict]:
+    """A chunk's point as every engine stores it: its id, its BM25 terms and its payload.
+
+    The document's `title` (its file name) joins the chunk's BM25 terms, so a question
+    that names the document finds its chunks among every other's."""
+    terms = sparse_vector(f"{title}\n{chunk.text}" if title else chunk.text)
+    payload = {k: v for k, v in vars(chunk).items() if k != "score"}
+    return point_id(chunk.document_id, chunk.chunk_index), terms, payload | {"tenant_id": tenant_id}
 
 
 def chunk_from_payload(payload: dict | None, score: float) -> StoredChunk:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import qdrant_edge as qe
 
-from core.lexical import sparse_query, sparse_vector
+from core.lexical import sparse_query
 from core.store import (
     DENSE,
     SPARSE,
@@ -24,6 +24,7 @@ from core.store import (
     StoredChunk,
     StoreLockedError,
     chunk_from_payload,
+    point_fields,
     point_id,
     tenant_chunks,
 )
@@ -126,20 +127,13 @@ class EdgeChunkStore(ChunkStore):
         vectors: Sequence[Sequence[float]],
         title: str = "",
     ) -> None:
-        """Write chunks with their dense vectors; the BM25 terms are computed here, title
-        included, exactly as the qdrant-client store does."""
+        """Write chunks with their dense vectors; their BM25 terms, title included, are
+        computed here (`point_fields`, as the qdrant-client store does)."""
         points = []
         for chunk, vector in zip(chunks, vectors, strict=True):
-            indices, values = sparse_vector(f"{title}\n{chunk.text}" if title else chunk.text)
-            payload = {k: v for k, v in vars(chunk).items() if k != "score"}
+            pid, (indices, values), payload = point_fields(tenant_id, chunk, title)
             vec = {DENSE: [float(x) for x in vector], SPARSE: qe.SparseVector(indices, values)}
-            points.append(
-                qe.Point(
-                    point_id(chunk.document_id, chunk.chunk_index),
-                    vec,
-                    payload | {"tenant_id": tenant_id},
-                )
-            )
+            points.append(qe.Point(pid, vec, payload))
         if points:
             self.shard.update(qe.UpdateOperation.upsert_points(points))
 

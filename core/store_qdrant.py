@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 from qdrant_client import QdrantClient, models
 
-from core.lexical import sparse_query, sparse_vector
+from core.lexical import sparse_query
 from core.store import (
     DENSE,
     SPARSE,
     ChunkStore,
     StoredChunk,
     chunk_from_payload,
+    point_fields,
     point_id,
     tenant_chunks,
 )
@@ -71,22 +72,19 @@ class QdrantChunkStore(ChunkStore):
         vectors: Sequence[Sequence[float]],
         title: str = "",
     ) -> None:
-        """Write chunks with their dense vectors; sparse vectors are computed here.
-
-        The document's `title` (its file name) joins each chunk's sparse terms, so a
-        question that names the document finds its chunks among every other's."""
+        """Write chunks with their dense vectors; their BM25 terms, title included, are
+        computed here (`point_fields`)."""
         points = []
         for chunk, vector in zip(chunks, vectors, strict=True):
-            indices, values = sparse_vector(f"{title}\n{chunk.text}" if title else chunk.text)
-            payload = {k: v for k, v in vars(chunk).items() if k != "score"}
+            pid, (indices, values), payload = point_fields(tenant_id, chunk, title)
             points.append(
                 models.PointStruct(
-                    id=point_id(chunk.document_id, chunk.chunk_index),
+                    id=pid,
                     vector={
                         DENSE: list(vector),
                         SPARSE: models.SparseVector(indices=indices, values=values),
                     },
-                    payload=payload | {"tenant_id": tenant_id},
+                    payload=payload,
                 )
             )
         if points:
