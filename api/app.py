@@ -139,6 +139,7 @@ def build_resources(
         ingestor = build_ingestor(
             settings, embedder=embedder, registry=registry, store=store, files=files, pages=pages
         )
+        stack.callback(ingestor.parsers.close)
     queue, queue_checks = jobs(settings, ingestor, stack)
     res = Resources(
         settings=settings,

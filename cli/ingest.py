@@ -66,6 +66,7 @@ def ingest(
                 for path in files
             ]
         finally:  # flushed and released here, not left to the interpreter's exit
+            ing.parsers.close()
             ing.store.client.close()
             ing.registry.close()
     if as_json:

@@ -3,12 +3,18 @@
 The same computation as sentence-transformers (WordPiece, BERT, mean pooling over the
 attention mask, L2 normalisation) on the ONNX file `core.onnx_model` exports from the
 installed weights; tests check the vectors against the torch path (cosine ~1).
+
+Both cores are used by running small batches side by side, each on one ORT thread, not
+one batch at a time across ORT's thread pool: each op of a pooled run waits for its
+slowest thread, so a core taken for a moment by the parser stalled the other (measured
+in docs/PERFORMANCE.md: the embedder alone 18.0 s pooled, 12.5 s side by side).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +22,14 @@ import numpy as np
 from core.onnx_model import INPUTS, MAX_TOKENS, ensure_model, weights_dir
 
 #: Tokens per batch (padded length x texts): batches are cut by size, not count, so
-#: short texts go many at a time and a long outlier never pads a whole batch.
-BATCH_TOKENS = 2048
+#: short texts go many at a time and a long outlier never pads a whole batch. Small
+#: batches keep a run's activations in cache: 512 was fastest of 256-2048 (PERFORMANCE.md).
+BATCH_TOKENS = 512
 
 
 class OnnxEmbedder:
-    """MiniLM (384 dims) on ONNX Runtime; `quantize` uses the int8 weights."""
+    """MiniLM (384 dims) on ONNX Runtime; `quantize` uses the int8 weights; `threads`
+    batches run side by side (default: one per core)."""
 
     dim = 384
 
@@ -45,17 +53,16 @@ class OnnxEmbedder:
         self._tokenizer.no_padding()  # padded here, per batch, to the batch's longest
         self._tokenizer.enable_truncation(MAX_TOKENS)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = 1  # parallel across batches instead (module doc)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle pool threads sleep instead of spinning: on a busy machine (the parser, the
-        # API, other processes) spinning threads took the CPU the work needed; measured
-        # 10.8-19.1 chunks/s spinning against 22.2-23.5 not, at load 4 (PERFORMANCE.md).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(self.path), options, providers=["CPUExecutionProvider"]
         )
         self.batch_tokens = batch_tokens
+        self.threads = threads or os.cpu_count() or 1
+        # A session's run() is thread-safe; the threads start on first use.
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
 
     def word_table(self):
         """(tokenizer, token-embedding table): what `core.question_vectors` builds the
@@ -77,8 +84,14 @@ class OnnxEmbedder:
             return out
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for batch in _batches(order, [len(e.ids) for e in encodings], self.batch_tokens):
-            out[batch] = self._run([encodings[i] for i in batch])
+        # Longest first, so the threads finish together on the short ones.
+        batches = _batches(order, [len(e.ids) for e in encodings], self.batch_tokens)[::-1]
+        if len(batches) == 1:  # a query: no hand-off to a pool thread
+            out[batches[0]] = self._run([encodings[i] for i in batches[0]])
+            return out
+        runs = self._pool.map(lambda batch: self._run([encodings[i] for i in batch]), batches)
+        for batch, vectors in zip(batches, runs, strict=True):
+            out[batch] = vectors
         return out
 
     def _run(self, encodings) -> np.ndarray:

@@ -23,7 +23,7 @@ from ingest.limits import IngestLimits
 from ingest.ocr import OcrOptions, OcrTally
 from ingest.page_feed import PageFeed
 from ingest.pdf import LimitError, PdfError, read_pages
-from ingest.sandbox import read_pages_isolated
+from ingest.sandbox import Parsers, read_pages_isolated
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class Ingestor:
     limits: IngestLimits = field(default_factory=IngestLimits)
     ocr: OcrOptions = field(default_factory=OcrOptions)  # pages without text (docs/OCR.md)
     slice_chunks: int = EMBED_SLICE
+    parsers: Parsers = field(default_factory=Parsers)  # parsing children, one started ahead
 
 
 @dataclass
@@ -81,12 +82,15 @@ def ingest_document(
     on_progress: ProgressFn | None = None,
     should_yield: Callable[[], bool] | None = None,
     resume_from: int = 0,
+    retryable: Callable[[Exception], bool] | None = None,
 ) -> IngestResult:
     """Parse, chunk, embed and store one registered document; mark it ready or failed.
 
     With `should_yield` (true when other documents wait), after each slice of
     `ing.slice_chunks` chunks the document may pause (raises Paused); `resume_from`
-    continues a paused one from its stored page texts, without parsing it again.
+    continues a paused one from its stored page texts, without parsing it again. An
+    error `retryable` accepts is raised without marking the document failed: the caller
+    queues it again, and meanwhile it must not show `failed`.
     """
     doc = ing.registry.get(document_id)
     if doc is None:
@@ -106,8 +110,11 @@ def ingest_document(
         report.flush()
         return IngestResult(document_id, "failed", error=str(exc))
     except Exception as exc:
-        # Unexpected or transient (store down): record why, then let the caller decide
-        # whether to retry. The message names the error class only, never document text.
+        if retryable is not None and retryable(exc):
+            report.flush()
+            raise
+        # Unexpected, or transient with no retry left: record why. The message names the
+        # error class only, never document text.
         ing.registry.mark_failed(document_id, f"ingest error: {type(exc).__name__}: {exc}"[:500])
         report.flush()
         raise
@@ -129,7 +136,7 @@ def _run(
     deadline = time.monotonic() + limits.max_ingest_s
     path = ing.files.path_for(doc.sha256)
     pages = (
-        read_pages_isolated(path, password, limits, deadline, ing.ocr)
+        read_pages_isolated(path, password, limits, deadline, ing.ocr, ing.parsers)
         if limits.isolate
         else read_pages(path, password, limits, ing.ocr)
     )
@@ -334,14 +341,19 @@ def build_ingestor(
     """Build the ingestion clients from settings (for composition roots only).
 
     Pass any part the process already holds to share it: a loaded `embedder`, or the API's
-    own registry, file and page stores and store (the embedded store has one owner).
+    own registry, file and page stores and store (the embedded store has one owner). The
+    ingestor's spare parsing child is its own: stop it with `ing.parsers.close()`.
     """
     from core.embeddings import build_embedder
     from core.store import open_client
     from ingest.chunk_stream import warm_up_splitter
 
     settings.ensure_dirs()
-    warm_up_splitter()  # overlaps with loading the embedder
+    limits = IngestLimits.from_settings(settings)
+    parsers = Parsers()
+    if limits.isolate:  # the first document's child starts up while the embedder loads
+        parsers.start_spare()
+    warm_up_splitter()  # overlaps with loading the embedder too
     embedder = embedder or build_embedder(settings)
     return Ingestor(
         registry=registry or open_registry(settings),
@@ -352,6 +364,7 @@ def build_ingestor(
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
         index_titles=settings.index_titles,
-        limits=IngestLimits.from_settings(settings),
+        limits=limits,
         ocr=OcrOptions.from_settings(settings),
+        parsers=parsers,
     )

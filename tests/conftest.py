@@ -48,4 +48,5 @@ def ingestor(settings: Settings, embedder: LocalEmbedder) -> Ingestor:
     """A real ingestor (embedded Qdrant, SQLite registry) sharing the session's embedder."""
     ing = build_ingestor(settings, embedder=embedder)
     yield ing
+    ing.parsers.close()
     ing.store.client.close()

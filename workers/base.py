@@ -54,6 +54,7 @@ class FolioCelery(Celery):
     def close_ingest_clients(self) -> None:
         """Close the clients `ingest_clients()` built (never ones handed in)."""
         if self.owns_ingestor and self.ingestor is not None:
+            self.ingestor.parsers.close()
             self.ingestor.store.client.close()
             self.ingestor = None
             self.owns_ingestor = False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from celery import Task
@@ -43,8 +44,14 @@ def register(app: FolioCelery) -> None:
     @app.task(name=INGEST_TASK, bind=True, max_retries=MAX_RETRIES, shared=False)
     def ingest_document_task(self: Task, document_id: str, resume_from: int = 0) -> str:
         """Ingest one queued document; returns its final status (or `skipped`, `paused`)."""
+
+        def retryable(exc: Exception) -> bool:  # queued again below: never shown `failed`
+            if isinstance(exc, ShutdownRequested):
+                return True
+            return is_transient(exc) and self.request.retries < MAX_RETRIES
+
         try:
-            return ingest_queued(app, document_id, resume_from)
+            return ingest_queued(app, document_id, resume_from, retryable)
         except Paused as paused:
             # Behind the documents that were waiting: a long one never blocks short ones.
             app.enqueue(document_id, resume_from=paused.next_chunk)
@@ -107,9 +114,15 @@ def _unbind_request_id(sender: Task | None = None, **_: object) -> None:
             pass
 
 
-def ingest_queued(app: FolioCelery, document_id: str, resume_from: int = 0) -> str:
+def ingest_queued(
+    app: FolioCelery,
+    document_id: str,
+    resume_from: int = 0,
+    retryable: Callable[[Exception], bool] | None = None,
+) -> str:
     """Claim a queued (or abandoned) document and ingest it; skip duplicate deliveries.
-    A long document gives way (Paused) after each slice while others wait in the queue."""
+    A long document gives way (Paused) after each slice while others wait in the queue;
+    errors `retryable` accepts leave it `processing` for the caller to queue again."""
     ing = _ingestor(app)
     if not ing.registry.claim(document_id, app.settings.stale_processing_s):
         log.info("skip %s: not queued (deleted, done, or taken by a live worker)", document_id)
@@ -135,6 +148,7 @@ def ingest_queued(app: FolioCelery, document_id: str, resume_from: int = 0) -> s
         on_progress=stop_if_asked,
         should_yield=others_waiting,
         resume_from=resume_from,
+        retryable=retryable,
     ).status
 
 

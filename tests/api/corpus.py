@@ -62,6 +62,7 @@ def build_corpus(tmp: Path, shared: Path, embedder, **overrides) -> Corpus:
         assert result.status == "ready", result.error
         ids[short] = doc.id
         annotations[short] = notes[filename]
+    ing.parsers.close()  # nothing more to parse
     return Corpus(settings, ing, ids, annotations)
 
 

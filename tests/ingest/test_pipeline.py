@@ -25,6 +25,7 @@ def ing(tmp_path_factory, embedder) -> Ingestor:
     settings = Settings(data_dir=tmp_path_factory.mktemp("pipeline") / "data", _env_file=None)
     ingestor = build_ingestor(settings, embedder=embedder)
     yield ingestor
+    ingestor.parsers.close()
     ingestor.store.client.close()
 
 

@@ -12,11 +12,13 @@ import math
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import openai
 import pytest
 from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.settings import Settings
+from ingest.pipeline import build_ingestor, ingest_document
 from tests.api.uploading import SMALL_PDFS, multipart, wait_for
 from workers.tasks import is_transient
 
@@ -82,8 +84,8 @@ def provider():
     server.server_close()
 
 
-def test_a_provider_outage_is_retried_until_the_document_is_ready(provider, tmp_path, shared_data):
-    settings = Settings(
+def _settings(provider: EmbeddingServer, tmp_path) -> Settings:
+    return Settings(
         data_dir=tmp_path / "data",
         broker_url=None,
         qdrant_url=None,
@@ -93,6 +95,10 @@ def test_a_provider_outage_is_retried_until_the_document_is_ready(provider, tmp_
         embedding_api_key="test",
         _env_file=None,
     )
+
+
+def test_a_provider_outage_is_retried_until_the_document_is_ready(provider, tmp_path, shared_data):
+    settings = _settings(provider, tmp_path)
     seen: list[dict] = []
 
     def fetch(api: TestClient, doc_id: str) -> dict:
@@ -108,6 +114,30 @@ def test_a_provider_outage_is_retried_until_the_document_is_ready(provider, tmp_
     notes = [d["error"] for d in seen if d["error"]]
     assert any("InternalServerError" in n and "retry 1/5" in n for n in notes), notes
     assert provider.requests >= 1 + 3 + 1
+
+
+def test_a_document_to_be_retried_never_reads_failed(provider, tmp_path, shared_data):
+    # The task queues a retried document again after the error; until then it must read
+    # `processing`: a client that polled `failed` in between would give up on it.
+    ing = build_ingestor(_settings(provider, tmp_path))
+    try:
+        path = shared_data / SMALL_PDFS[0]
+        sha, size = ing.files.put_file(path)
+        doc, _ = ing.registry.create_or_get("default", path.name, sha, size)
+        with pytest.raises(openai.InternalServerError):
+            ingest_document(doc.id, ing, retryable=is_transient)
+        assert ing.registry.get(doc.id).status == "processing"
+
+        with provider.lock:  # the next call's three tries fail too
+            provider.outage = provider.requests + 2
+        with pytest.raises(openai.InternalServerError):
+            ingest_document(doc.id, ing)  # no retry to come: failed, with the reason
+        failed = ing.registry.get(doc.id)
+        assert failed.status == "failed" and "InternalServerError" in failed.error
+    finally:
+        ing.parsers.close()
+        ing.store.client.close()
+        ing.registry.close()
 
 
 def test_transient_and_permanent_errors_are_told_apart():

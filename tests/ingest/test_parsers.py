@@ -1,0 +1,88 @@
+"""Parsing children started ahead (`ingest.sandbox.Parsers`): a document gets a child that
+is already up, it parses exactly as a fresh child does, and no child outlives its use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.limits import IngestLimits
+from ingest.pdf import EncryptedPdfError, read_pages
+from ingest.pipeline import Ingestor, ingest_document
+from ingest.sandbox import Parsers, read_pages_isolated
+
+
+@pytest.fixture
+def parsers():
+    started = Parsers()
+    yield started
+    started.close()
+
+
+def test_a_document_takes_the_spare_child_and_the_next_one_starts(
+    parsers: Parsers, shared_data: Path
+) -> None:
+    dmca = shared_data / "legal" / "dmca.pdf"
+    parsers.start_spare()
+    spare = parsers.spare
+    assert spare is not None and spare.poll() is None  # up, waiting for a job
+
+    pages = list(read_pages_isolated(dmca, None, IngestLimits(), parsers=parsers))
+
+    assert [(p.number, p.text) for p in pages] == [
+        (p.number, p.text) for p in read_pages(dmca, None, IngestLimits())
+    ]
+    assert spare.poll() is not None  # the spare did this document, then ended
+    assert parsers.spare is not None and parsers.spare is not spare
+    assert parsers.spare.poll() is None  # the next document's child is already up
+    parsers.close()
+    assert parsers.spare is None
+
+
+def test_a_spare_child_that_died_is_replaced(parsers: Parsers, shared_data: Path) -> None:
+    parsers.start_spare()
+    assert parsers.spare is not None
+    parsers.spare.kill()
+    parsers.spare.wait()
+    pages = list(
+        read_pages_isolated(
+            shared_data / "legal" / "dmca.pdf", None, IngestLimits(), None, None, parsers
+        )
+    )
+    assert len(pages) == 18
+
+
+def test_a_spare_child_exits_when_its_input_closes(parsers: Parsers) -> None:
+    # What happens when the parent exits without closing it: no orphan is left waiting.
+    parsers.start_spare()
+    proc = parsers.spare
+    assert proc is not None and proc.stdin is not None
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+
+
+def test_a_spare_child_reports_a_bad_pdf_like_a_fresh_one(
+    parsers: Parsers, shared_data: Path
+) -> None:
+    encrypted = shared_data / "bad_pdfs" / "unstructured__password.pdf"
+    parsers.start_spare()
+    with pytest.raises(EncryptedPdfError) as spared:
+        list(read_pages_isolated(encrypted, None, IngestLimits(), parsers=parsers))
+    with pytest.raises(EncryptedPdfError) as fresh:
+        list(read_pages_isolated(encrypted, None, IngestLimits()))
+    assert str(spared.value) == str(fresh.value)
+
+
+def test_each_document_is_parsed_by_a_child_started_before_it(
+    ingestor: Ingestor, shared_data: Path
+) -> None:
+    for path in (shared_data / "legal" / "dmca.pdf", shared_data / "technical" / "tracemonkey.pdf"):
+        spare = ingestor.parsers.spare  # build_ingestor started the first one
+        assert spare is not None and spare.poll() is None
+        sha, size = ingestor.files.put_file(path)
+        doc, _ = ingestor.registry.create_or_get("default", path.name, sha, size)
+        assert ingest_document(doc.id, ingestor).status == "ready"
+        # It parsed this document and ended (killed, if it was slower to exit than the
+        # parent to finish with it): only a used child ends, a spare waits.
+        assert spare.poll() is not None
