@@ -60,9 +60,9 @@ class OnnxEmbedder:
             str(self.path), options, providers=["CPUExecutionProvider"]
         )
         self.batch_tokens = batch_tokens
-        self.threads = threads or os.cpu_count() or 1
         # A session's run() is thread-safe; the threads start on first use.
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+        workers = threads or os.cpu_count() or 1
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="embed")
 
     def word_table(self):
         """(tokenizer, token-embedding table): what `core.question_vectors` builds the

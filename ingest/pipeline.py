@@ -110,12 +110,11 @@ def ingest_document(
         report.flush()
         return IngestResult(document_id, "failed", error=str(exc))
     except Exception as exc:
-        if retryable is not None and retryable(exc):
-            report.flush()
-            raise
-        # Unexpected, or transient with no retry left: record why. The message names the
-        # error class only, never document text.
-        ing.registry.mark_failed(document_id, f"ingest error: {type(exc).__name__}: {exc}"[:500])
+        if retryable is None or not retryable(exc):
+            # Unexpected, or transient with no retry left: record why. The message names
+            # the error class only, never document text.
+            reason = f"ingest error: {type(exc).__name__}: {exc}"[:500]
+            ing.registry.mark_failed(document_id, reason)
         report.flush()
         raise
 

@@ -61,16 +61,14 @@ class Parsers:
     def start_spare(self) -> None:
         """Have a child ready for the next document (a no-op when one is)."""
         with self._lock:
-            if self._spare is None or self._spare.poll() is not None:
+            if not _running(self._spare):
                 self._spare = _start_child()
 
     def take(self) -> subprocess.Popen:
         """A started child for a document; the next one starts at once."""
         with self._lock:
             proc, self._spare = self._spare, _start_child()
-        if proc is None or proc.poll() is not None:
-            proc = _start_child()
-        return proc
+        return proc if _running(proc) else _start_child()
 
     def close(self) -> None:
         """Stop the spare child, if any."""
@@ -79,6 +77,10 @@ class Parsers:
         if proc is not None:
             proc.kill()
             proc.wait()
+
+
+def _running(proc: subprocess.Popen | None) -> bool:
+    return proc is not None and proc.poll() is None
 
 
 def _start_child() -> subprocess.Popen:

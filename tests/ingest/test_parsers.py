@@ -47,7 +47,7 @@ def test_a_spare_child_that_died_is_replaced(parsers: Parsers, shared_data: Path
     parsers.spare.wait()
     pages = list(
         read_pages_isolated(
-            shared_data / "legal" / "dmca.pdf", None, IngestLimits(), None, None, parsers
+            shared_data / "legal" / "dmca.pdf", None, IngestLimits(), parsers=parsers
         )
     )
     assert len(pages) == 18
