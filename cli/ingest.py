@@ -26,7 +26,7 @@ from core.logs import configure_cli_logging
 from core.registry import Document
 from core.settings import Settings
 from core.store import StoreLockedError
-from ingest.pipeline import Ingestor, build_ingestor, ingest_document
+from ingest.pipeline import Ingestor, build_ingestor, ingest_document, parse_ahead
 
 FIELDS = ("document_id", "filename", "sha256", "status", "pages", "chunks", "tokens", "error")
 ShowFn = Callable[..., None]  # pages_parsed, chunks_embedded, chunks_total, pages_ocr
@@ -61,10 +61,7 @@ def ingest(
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
         try:
-            rows = [
-                _ingest_one(path, ing, settings.tenant_id, force, password, err, as_json)
-                for path in files
-            ]
+            rows = _ingest_all(files, ing, settings.tenant_id, force, password, err, as_json)
         finally:  # flushed and released here, not left to the interpreter's exit
             ing.parsers.close()
             ing.store.client.close()
@@ -110,22 +107,52 @@ def _upload_one(
     return {k: doc.get("id" if k == "document_id" else k) for k in FIELDS}
 
 
-def _ingest_one(
-    path: Path,
+def _ingest_all(
+    paths: list[Path],
     ing: Ingestor,
     tenant: str,
     force: bool,
     password: str | None,
     err: Console,
     quiet: bool,
-) -> dict:
+) -> list[dict]:
+    """Ingest the files in order; each next document starts parsing (in its own child)
+    while the one before it embeds, so no core idles between two documents."""
+    registered = (_register(path, ing, tenant) for path in paths)  # one file ahead
+    rows: list[dict] = []
+    current = next(registered, None)
+    while current is not None:
+        upcoming = next(registered, None)
+        if isinstance(upcoming, Document) and (force or upcoming.status != "ready"):
+            parse_ahead(upcoming.id, ing, password)
+        if isinstance(current, Document):
+            current = _ingest_one(current, ing, force, password, err, quiet)
+        rows.append(current)
+        current = upcoming
+    return rows
+
+
+def _register(path: Path, ing: Ingestor, tenant: str) -> Document | dict:
+    """The file stored and registered (a document row), or the row of why it cannot be."""
     if not path.is_file():
         return _row(None, path.name, error=f"no such file: {path}")
     sha, size = ing.files.put_file(path)
-    doc, created = ing.registry.create_or_get(tenant, path.name, sha, size)
-    if not created and doc.status == "ready" and not force:
-        return _row(doc)  # same bytes already ingested: a no-op
-    with _progress(path.name, err, quiet) as show:
+    doc, _ = ing.registry.create_or_get(tenant, path.name, sha, size)
+    return doc
+
+
+def _ingest_one(
+    doc: Document,
+    ing: Ingestor,
+    force: bool,
+    password: str | None,
+    err: Console,
+    quiet: bool,
+) -> dict:
+    fresh = ing.registry.get(doc.id) or doc  # a file given twice is ready by its second turn
+    if fresh.status == "ready" and not force:
+        return _row(fresh)  # same bytes already ingested: a no-op
+    with _progress(doc.filename, err, quiet) as show:
         ingest_document(
             doc.id,
             ing,

@@ -60,6 +60,6 @@ def main() -> None:
         app()
     finally:
         # CPython's last garbage collection at exit walks every object the imports made
-        # (llama-index, nltk, scipy: about 1 s after `folio ingest`). Commands close their
+        # (llama-index, nltk, onnxruntime: about 1 s after `folio ingest`). Commands close their
         # stores themselves, and the OS frees the rest, so that pass is skipped.
         gc.freeze()

@@ -23,7 +23,7 @@ from ingest.limits import IngestLimits
 from ingest.ocr import OcrOptions, OcrTally
 from ingest.page_feed import PageFeed
 from ingest.pdf import LimitError, PdfError, read_pages
-from ingest.sandbox import Parsers, read_pages_isolated
+from ingest.sandbox import Parsers, parse_job, read_pages_isolated
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,19 @@ def ingest_document(
             ing.registry.mark_failed(document_id, reason)
         report.flush()
         raise
+
+
+def parse_ahead(document_id: str, ing: Ingestor, password: str | None = None) -> None:
+    """Start parsing a registered document now, in the spare child, so its first pages are
+    waiting when `ingest_document` gets to it: a caller that knows the next document (a
+    multi-file `folio ingest`) calls this before ingesting the current one, and no core
+    idles between the two. A no-op without isolation."""
+    doc = ing.registry.get(document_id)
+    if doc is None or not ing.limits.isolate:
+        return
+    password = password if password is not None else ing.registry.password(document_id)
+    path = ing.files.path_for(doc.sha256)
+    ing.parsers.ahead(parse_job(path, password, ing.limits, ing.ocr))
 
 
 def _run(

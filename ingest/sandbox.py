@@ -6,7 +6,8 @@ The parent starts `python -m ingest.sandbox`, sends the job (path, password, lim
 one JSON line on stdin (never the command line: the password must not show in `ps`), and
 reads one JSON line per event on stdout: a page, a log line, the end, or a PdfError to
 re-raise with the same class and message as an in-process parse would give. `Parsers`
-starts each child before its document needs it, so its start-up is off the critical path.
+starts each child before its document needs it, so its start-up is off the critical path,
+and can have it parse a known next document ahead (`Parsers.ahead`).
 """
 
 from __future__ import annotations
@@ -43,14 +44,23 @@ _ERRORS: dict[str, type[PdfError]] = {
 }
 
 
+#: The child's stdout pipe is widened to this (Linux; capped by fs.pipe-max-size), so a
+#: document parsed ahead of need gets this far (about 300 pages of text) before it waits.
+PIPE_BYTES = 1 << 20
+
+
 class Parsers:
     """Starts parsing children, each one ahead of need: while a document parses, the child
     for the next one is already up and has imported the parser (about 0.3 s of start-up
     that no longer falls between two documents). A spare child only waits for its job; it
-    exits when the parent does, since its stdin then closes."""
+    exits when the parent does, since its stdin then closes.
+
+    `ahead(job)` goes further: the spare starts parsing a known next document now, into
+    its pipe, and `take(job)` for that job later returns it."""
 
     def __init__(self) -> None:
         self._spare: subprocess.Popen | None = None
+        self._ahead: dict[str, subprocess.Popen] = {}  # job -> the child parsing it
         self._lock = threading.Lock()
 
     @property
@@ -64,19 +74,37 @@ class Parsers:
             if not _running(self._spare):
                 self._spare = _start_child()
 
-    def take(self) -> subprocess.Popen:
-        """A started child for a document; the next one starts at once."""
+    def ahead(self, job: str) -> None:
+        """Start parsing `job` (from `parse_job`) now, in the spare child."""
         with self._lock:
+            if job in self._ahead:
+                return
+            proc = self._spare if _running(self._spare) else _start_child()
+            self._spare = _start_child()
+            self._ahead[job] = proc
+        _send_job(proc, job)
+
+    def take(self, job: str) -> subprocess.Popen:
+        """A child parsing `job`: the one started ahead for it, else a started one that
+        is sent the job now; the next spare starts at once."""
+        with self._lock:
+            proc = self._ahead.pop(job, None)
+            if proc is not None:  # it may have finished already: its pages wait in the pipe
+                return proc
             proc, self._spare = self._spare, _start_child()
-        return proc if _running(proc) else _start_child()
+        proc = proc if _running(proc) else _start_child()
+        _send_job(proc, job)
+        return proc
 
     def close(self) -> None:
-        """Stop the spare child, if any."""
+        """Stop the spare child and any parsing ahead for a document never taken."""
         with self._lock:
-            proc, self._spare = self._spare, None
-        if proc is not None:
-            proc.kill()
-            proc.wait()
+            procs = [self._spare, *self._ahead.values()]
+            self._spare, self._ahead = None, {}
+        for proc in procs:
+            if proc is not None:
+                proc.kill()
+                proc.wait()
 
 
 def _running(proc: subprocess.Popen | None) -> bool:
@@ -84,13 +112,39 @@ def _running(proc: subprocess.Popen | None) -> bool:
 
 
 def _start_child() -> subprocess.Popen:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "ingest.sandbox"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=os.environ | {"PYTHONUNBUFFERED": "1"},
     )
+    try:
+        import fcntl
+
+        fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not Linux, or over the system's cap
+        pass
+    return proc
+
+
+def parse_job(
+    path: Path, password: str | None, limits: IngestLimits, ocr: OcrOptions | None = None
+) -> str:
+    """What a child is sent to parse `path`: one JSON line (the password travels on stdin,
+    never the command line, so it does not show in `ps`)."""
+    job = {"path": str(path), "password": password, "limits": limits.to_dict()}
+    job["ocr"] = ocr.to_dict() if ocr is not None else None
+    return json.dumps(job)
+
+
+def _send_job(proc: subprocess.Popen, job: str) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(job.encode() + b"\n")
+        proc.stdin.close()
+    except BrokenPipeError:  # the child died: reading it reports that the parse stopped
+        pass
 
 
 def read_pages_isolated(
@@ -104,13 +158,14 @@ def read_pages_isolated(
     """Like pdf.read_pages(path, password, limits, ocr), parsed (and OCR'd) in a child
     process (one from `parsers`, else a new one); raises LimitError past `deadline`
     (time.monotonic()) or when the child runs out of memory."""
-    proc = parsers.take() if parsers is not None else _start_child()
+    job = parse_job(path, password, limits, ocr)
+    if parsers is not None:
+        proc = parsers.take(job)
+    else:
+        proc = _start_child()
+        _send_job(proc, job)
     try:
-        job = {"path": str(path), "password": password, "limits": limits.to_dict()}
-        job["ocr"] = ocr.to_dict() if ocr is not None else None
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(json.dumps(job).encode() + b"\n")
-        proc.stdin.close()
+        assert proc.stdout is not None
         for event in _events(proc, deadline, limits):
             if "page" in event:
                 yield Page(event["page"], event["text"], *event.get("ocr", ()))

@@ -64,3 +64,14 @@ def test_table_output_names_each_file(tmp_path, shared_data):
     out = _run([str(shared_data / CONTRACT)], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "folio ingest" in out.stdout and "ready" in out.stdout
+
+
+def test_a_file_given_twice_is_ingested_once_and_a_missing_one_fails_alone(tmp_path, shared_data):
+    # Each next file is registered and parsed ahead while the one before it ingests.
+    good = shared_data / CONTRACT
+    out = _run(["--json", str(good), str(tmp_path / "missing.pdf"), str(good)], tmp_path)
+    assert out.returncode == 1, out.stderr
+    first, missing, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert first["status"] == "ready" and first["pages"] == 2
+    assert missing["status"] == "failed" and missing["error"].startswith("no such file")
+    assert second == first

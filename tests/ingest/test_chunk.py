@@ -51,3 +51,34 @@ def test_some_chunks_cross_a_page_boundary(pages: list[str]) -> None:
 
 def test_empty_pages_yield_no_chunks() -> None:
     assert chunk_pages(["", "   "], chunk_tokens=64, overlap=8) == []
+
+
+def test_the_warm_up_loads_nltk_without_scipy_and_chunks_the_same(shared_data: Path) -> None:
+    """warm_up_splitter imports nltk with scipy and scikit-learn hidden (1-2 s and ~90 MB
+    saved per process); the chunks must equal a process that imported nltk in full, and
+    scipy must still import afterwards."""
+    import subprocess
+    import sys
+
+    pdf = shared_data / "legal" / "dmca.pdf"
+    chunk = (
+        "from pathlib import Path; from ingest.pdf import read_pages;"
+        " from ingest.chunk import chunk_pages;"
+        f" cs = chunk_pages([p.text for p in read_pages(Path({str(pdf)!r}))], 128, 16);"
+        " print(len(cs), sha256(repr([(c.text, c.page_start, c.char_start) for c in cs])"
+        ".encode()).hexdigest(), 'scipy' in sys.modules)"
+    )
+    head = "import sys; from hashlib import sha256;"
+    lean = head + " from ingest.chunk_stream import warm_up_splitter; warm_up_splitter().join();"
+    full = head + " import nltk;"
+
+    def run(code: str) -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        return out.stdout.split()
+
+    lean_out = run(lean + chunk + "; import scipy.stats, sklearn")
+    full_out = run(full + chunk)
+    assert lean_out[2] == "False" and full_out[2] == "True"
+    assert lean_out[:2] == full_out[:2]

@@ -1,8 +1,12 @@
 """Parsing children started ahead (`ingest.sandbox.Parsers`): a document gets a child that
-is already up, it parses exactly as a fresh child does, and no child outlives its use."""
+is already up, or one that parsed it ahead; it parses exactly as a fresh child does, and
+no child outlives its use."""
 
 from __future__ import annotations
 
+import fcntl
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,7 @@ import pytest
 from ingest.limits import IngestLimits
 from ingest.pdf import EncryptedPdfError, read_pages
 from ingest.pipeline import Ingestor, ingest_document
-from ingest.sandbox import Parsers, read_pages_isolated
+from ingest.sandbox import Parsers, parse_job, read_pages_isolated
 
 
 @pytest.fixture
@@ -86,3 +90,45 @@ def test_each_document_is_parsed_by_a_child_started_before_it(
         # It parsed this document and ended (killed, if it was slower to exit than the
         # parent to finish with it): only a used child ends, a spare waits.
         assert spare.poll() is not None
+
+
+def _pages(path: Path, parsers: Parsers | None = None) -> list[tuple[int, str]]:
+    return [
+        (p.number, p.text) for p in read_pages_isolated(path, None, IngestLimits(), parsers=parsers)
+    ]
+
+
+def _waiting_bytes(proc) -> int:
+    """Bytes the child has written that nobody has read yet."""
+    return int.from_bytes(fcntl.ioctl(proc.stdout.fileno(), termios.FIONREAD, b"\0" * 4), "little")
+
+
+def test_a_document_parsed_ahead_is_read_from_the_child_that_parsed_it(
+    parsers: Parsers, shared_data: Path
+) -> None:
+    paper = shared_data / "technical" / "tracemonkey.pdf"
+    parsers.start_spare()
+    child = parsers.spare
+    parsers.ahead(parse_job(paper, None, IngestLimits()))
+    assert parsers.spare is not child  # the spare took the job; a new spare is up
+    next_spare = parsers.spare
+    deadline = time.monotonic() + 60
+    while _waiting_bytes(child) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _waiting_bytes(child) > 0  # it parses with nobody reading
+
+    assert _pages(paper, parsers) == _pages(paper)
+    assert child.poll() is not None  # that child did the document
+    assert parsers.spare is next_spare  # and the spare was not needed
+
+
+def test_a_document_parsed_ahead_is_not_given_to_another(
+    parsers: Parsers, shared_data: Path
+) -> None:
+    dmca, paper = shared_data / "legal" / "dmca.pdf", shared_data / "technical" / "tracemonkey.pdf"
+    parsers.start_spare()
+    child = parsers.spare
+    parsers.ahead(parse_job(dmca, None, IngestLimits()))
+    assert _pages(paper, parsers) == _pages(paper)
+    parsers.close()  # the document parsed ahead never came: its child is stopped
+    assert child.poll() is not None
