@@ -104,14 +104,18 @@ class Uploads:
         try:
             form = FormStream(content_type, body, self.max_bytes + _FORM_OVERHEAD)
             blocks = form.file_blocks(check_head=_check_pdf)
-            sha, size = self.files.put_stream(blocks, max_bytes=self.max_bytes)
+            with self.files.storing(blocks, max_bytes=self.max_bytes) as (sha, size):
+                # registered under the file store's lock: a delete of the same bytes waits
+                doc, created = self.registry.create_or_get(
+                    self.tenant_id, safe_filename(form.filename), sha, size
+                )
         except FileTooLargeError:
             raise TooLargeError(self._too_large()) from None
         except NotMultipartError as exc:
             raise NotPdfError(str(exc)) from None
         except FormError as exc:
             raise BadFormError(str(exc)) from None
-        return self._register(safe_filename(form.filename), sha, size, form.password)
+        return self._queue_new(doc, created, form.password)
 
     def remove(self, document_id: str) -> None:
         """Delete a document: its points, page texts, file and registry row."""
@@ -127,11 +131,9 @@ class Uploads:
         self.pages.delete(document_id)
         self.registry.delete(document_id)
         # Files are stored once per content: another tenant's copy may still need it.
-        if not self.registry.file_in_use(doc.sha256):
-            self.files.delete(doc.sha256)
+        self.files.delete_unused(doc.sha256, self.registry.file_in_use)
 
-    def _register(self, filename: str, sha: str, size: int, password: str | None) -> Outcome:
-        doc, created = self.registry.create_or_get(self.tenant_id, filename, sha, size)
+    def _queue_new(self, doc: Document, created: bool, password: str | None) -> Outcome:
         retry = doc.status == "failed" and (
             password is not None or (doc.error or "").startswith("ingest error")
         )

@@ -1,11 +1,20 @@
-"""Uploaded files, stored content-addressed by sha256 (a re-upload costs no space)."""
+"""Uploaded files, stored content-addressed by sha256 (a re-upload costs no space).
+
+One file serves every document with its bytes, in any tenant, so it is deleted only with
+the last of them. That check and the delete, and an upload's landing and registration,
+run under one lock on the folder (`storing`, `delete_unused`), shared by every process
+that uses it: otherwise a delete could check, an upload of the same bytes land and
+register, and the delete then remove the file under the new document.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -25,10 +34,25 @@ class FileStore:
 
     def put_stream(self, blocks: Iterable[bytes], max_bytes: int | None = None) -> tuple[str, int]:
         """Store a stream of bytes; return (sha256, size). Raises FileTooLargeError past max."""
+        with self.storing(blocks, max_bytes) as stored:
+            return stored
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Copy a local file in; return (sha256, size)."""
+        with open(source, "rb") as fh:
+            return self.put_stream(iter(lambda: fh.read(1 << 20), b""))
+
+    @contextmanager
+    def storing(
+        self, blocks: Iterable[bytes], max_bytes: int | None = None
+    ) -> Iterator[tuple[str, int]]:
+        """Store a stream of bytes and yield (sha256, size) under the folder's lock: register
+        the document in the with-block, and no `delete_unused` falls between the two.
+        Raises FileTooLargeError past `max_bytes`; nothing is kept then."""
         digest, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".part")
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with os.fdopen(fd, "wb") as fh:  # the slow part, the upload itself, is unlocked
                 for block in blocks:
                     size += len(block)
                     if max_bytes is not None and size > max_bytes:
@@ -38,19 +62,31 @@ class FileStore:
             sha = digest.hexdigest()
             final = self.path_for(sha)
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)
-            return sha, size
+            with self._locked():
+                os.replace(tmp, final)
+                yield sha, size
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def put_file(self, source: Path) -> tuple[str, int]:
-        """Copy a local file in; return (sha256, size)."""
-        with open(source, "rb") as fh:
-            return self.put_stream(iter(lambda: fh.read(1 << 20), b""))
+    def delete_unused(self, sha256: str, in_use: Callable[[str], bool]) -> bool:
+        """Delete the file unless `in_use(sha256)` (a registry lookup) says a document still
+        has it; checked and deleted under the folder's lock. True if it was deleted."""
+        with self._locked():
+            if in_use(sha256):
+                return False
+            self.path_for(sha256).unlink(missing_ok=True)
+            return True
 
-    def delete(self, sha256: str) -> None:
-        self.path_for(sha256).unlink(missing_ok=True)
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        # flock: held per open file, so it also orders threads of one process
+        with open(self.root / ".lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def sha256_of(path: Path) -> str:
