@@ -112,7 +112,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             build_resources, app.state.settings, app.state.shared_embedder, app.state.jobs, stack
         )
         res = app.state.resources
-        app.state.metrics.watch(res.registry, res.settings.tenant_id, res.queue.queue_depth)
+        app.state.metrics.watch(res.registry, res.queue.queue_depth)
         app.state.guard = build_guard(res.settings, res.registry)
         app.state.read_path = build_read_path(
             res.settings, res.registry, res.pages, res.store, res.embedder, app.state.metrics

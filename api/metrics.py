@@ -5,7 +5,8 @@ Two kinds of series:
   model attempts that failed (`Metrics.observe_*`, called by the read path);
 - read at scrape time from what every process shares (`StateCollector`): documents by
   status, ingest totals, tokens and dollars by model from the usage ledger, and the
-  broker's queue depth. These are right whichever process ingested or answered.
+  broker's queue depth, each over all tenants. These are right whichever process
+  ingested or answered.
 
 Counters read from the registry are sums over what it holds now: deleting documents (or
 their ledger rows) lowers them, which Prometheus takes for a counter reset.
@@ -22,7 +23,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import choose_encoder
 
 from core.llm_types import Attempt
-from core.registry import Document, Registry
+from core.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
 RECENT_S = 15 * 60
 # Outcomes that are not a model failing: an answer, a model not tried, a client gone.
 _NOT_FAILED = frozenset({"ok", "skipped", "cancelled"})
-_PAGE = 1000
 
 
 class Metrics:
@@ -69,16 +69,13 @@ class Metrics:
         self._state: StateCollector | None = None
 
     def watch(
-        self,
-        registry: Registry,
-        tenant_id: str = "default",
-        queue_depth: Callable[[], int | None] | None = None,
+        self, registry: Registry, queue_depth: Callable[[], int | None] | None = None
     ) -> None:
         """Read documents, ingest totals, model usage and the queue at each scrape (again
         after a restart of the app's lifespan: the old collector is replaced)."""
         if self._state is not None:
             self.registry.unregister(self._state)
-        self._state = StateCollector(registry, tenant_id, queue_depth)
+        self._state = StateCollector(registry, queue_depth)
         self.registry.register(self._state)
 
     def observe_answer(self, mode: str, seconds: float, escalated: bool) -> None:
@@ -108,14 +105,8 @@ class Metrics:
 class StateCollector:
     """Series read at scrape time from the registry, the usage ledger and the broker."""
 
-    def __init__(
-        self,
-        registry: Registry,
-        tenant_id: str,
-        queue_depth: Callable[[], int | None] | None,
-    ) -> None:
-        self.registry = registry
-        self.tenant_id = tenant_id  # ingest totals are the tenant's; the rest, everyone's
+    def __init__(self, registry: Registry, queue_depth: Callable[[], int | None] | None) -> None:
+        self.registry = registry  # every series covers all tenants
         self.queue_depth = queue_depth
 
     def describe(self) -> list[Metric]:
@@ -135,15 +126,7 @@ class StateCollector:
             )
 
     def _ingest(self) -> Iterator[Metric]:
-        totals = dict.fromkeys(("pages", "chunks", "seconds"), 0.0)
-        recent = dict.fromkeys(("pages", "chunks", "seconds"), 0.0)
-        since = time.time() - RECENT_S
-        for doc in self._ready():
-            seconds = float(doc.timings.get("total_s", 0.0))
-            for sums in (totals, recent) if doc.updated_at >= since else (totals,):
-                sums["pages"] += doc.pages
-                sums["chunks"] += doc.chunks
-                sums["seconds"] += seconds
+        totals, recent = self.registry.ready_totals(since=time.time() - RECENT_S)
         for key, help_text in (
             ("pages", "Pages of ready documents"),
             ("chunks", "Chunks embedded and stored for ready documents"),
@@ -158,17 +141,6 @@ class StateCollector:
                     f" in the last {RECENT_S // 60} minutes (one worker's speed)",
                     value=recent[key] / recent["seconds"],
                 )
-
-    def _ready(self) -> Iterator[Document]:
-        offset = 0
-        while True:
-            page, total = self.registry.list(
-                self.tenant_id, limit=_PAGE, offset=offset, status="ready"
-            )
-            yield from page
-            offset += len(page)
-            if not page or offset >= total:
-                return
 
     def _usage(self) -> Iterator[Metric]:
         tokens = CounterMetricFamily(

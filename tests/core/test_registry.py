@@ -92,6 +92,19 @@ def test_registry_keeps_progress_and_errors(reg: Registry) -> None:
     assert reg.get(doc.id).page_tokens == [] and reg.get("missing") is None
 
 
+def test_ready_totals_cover_every_tenant_and_only_ready_documents(reg: Registry) -> None:
+    # /metrics reads these: a tenant other than FOLIO_TENANT_ID's documents count too.
+    done = [("default", 3, 10, 2.0), ("acme", 5, 20, 4.0)]
+    for tenant, pages, chunks, seconds in done:
+        doc, _ = reg.create_or_get(tenant, "a.pdf", uuid.uuid4().hex * 2)
+        reg.update(doc.id, status="ready", pages=pages, chunks=chunks, timings={"total_s": seconds})
+    failed, _ = reg.create_or_get("acme", "b.pdf", "ef" * 32)
+    reg.update(failed.id, status="failed", pages=7, chunks=7)
+    totals, recent = reg.ready_totals(since=time.time() - 60)
+    assert totals == {"pages": 8, "chunks": 30, "seconds": 6.0} == recent
+    assert reg.ready_totals(since=time.time() + 60)[1] == {"pages": 0, "chunks": 0, "seconds": 0}
+
+
 def test_sqlite_registry_uses_wal(tmp_path: Path) -> None:
     Registry(tmp_path / "r.sqlite").ping()
     mode = sqlite3.connect(tmp_path / "r.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
