@@ -118,27 +118,44 @@ def _ingest_all(
 ) -> list[dict]:
     """Ingest the files in order; each next document starts parsing (in its own child)
     while the one before it embeds, so no core idles between two documents."""
-    registered = (_register(path, ing, tenant) for path in paths)  # one file ahead
+    created: set[str] = set()  # documents this run registered
+    registered = (_register(path, ing, tenant, created) for path in paths)  # one file ahead
     rows: list[dict] = []
     current = next(registered, None)
-    while current is not None:
-        upcoming = next(registered, None)
-        if isinstance(upcoming, Document) and (force or upcoming.status != "ready"):
-            parse_ahead(upcoming.id, ing, password)
-        if isinstance(current, Document):
-            current = _ingest_one(current, ing, force, password, err, quiet)
-        rows.append(current)
-        current = upcoming
+    upcoming = None
+    try:
+        while current is not None:
+            upcoming = next(registered, None)
+            if isinstance(upcoming, Document) and (force or upcoming.status != "ready"):
+                parse_ahead(upcoming.id, ing, password)
+            if isinstance(current, Document):
+                current = _ingest_one(current, ing, force, password, err, quiet)
+            rows.append(current)
+            current = upcoming
+    finally:  # stopped early (Ctrl-C): a file registered ahead and never started goes again
+        if isinstance(upcoming, Document) and upcoming.id in created:
+            _unregister(upcoming, ing)
     return rows
 
 
-def _register(path: Path, ing: Ingestor, tenant: str) -> Document | dict:
+def _register(path: Path, ing: Ingestor, tenant: str, created: set[str]) -> Document | dict:
     """The file stored and registered (a document row), or the row of why it cannot be."""
     if not path.is_file():
         return _row(None, path.name, error=f"no such file: {path}")
     sha, size = ing.files.put_file(path)
-    doc, _ = ing.registry.create_or_get(tenant, path.name, sha, size)
+    doc, new = ing.registry.create_or_get(tenant, path.name, sha, size)
+    if new:
+        created.add(doc.id)
     return doc
+
+
+def _unregister(doc: Document, ing: Ingestor) -> None:
+    """Remove a document this run registered, if it is still only queued (no job of a
+    server's queue waits for it, so it would stay queued)."""
+    fresh = ing.registry.get(doc.id)
+    if fresh is not None and fresh.status == "queued":
+        ing.registry.delete(doc.id)
+        ing.files.delete_unused(doc.sha256, ing.registry.file_in_use)
 
 
 def _ingest_one(

@@ -75,3 +75,51 @@ def test_a_file_given_twice_is_ingested_once_and_a_missing_one_fails_alone(tmp_p
     assert first["status"] == "ready" and first["pages"] == 2
     assert missing["status"] == "failed" and missing["error"].startswith("no such file")
     assert second == first
+
+
+def test_stopped_early_it_leaves_no_file_registered_ahead_and_never_started(tmp_path, shared_data):
+    # The next file is registered before the current one ingests; Ctrl-C in between must
+    # not leave it `queued` with no job anywhere to pick it up.
+    import signal
+    import time
+
+    from core.registry import Registry
+
+    manual = shared_data / "technical" / "pdf2image-memory-error-test-400p.pdf"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
+    env |= {
+        "FOLIO_DATA_DIR": str(tmp_path / "data"),
+        "FOLIO_URL": f"http://127.0.0.1:{_free_port()}",
+    }
+    proc = subprocess.Popen(
+        [str(FOLIO), "ingest", "--json", str(manual), str(shared_data / CONTRACT)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    registry_file = tmp_path / "data" / "registry.sqlite"
+    try:
+        deadline = time.monotonic() + 120
+        statuses: list[str] = []
+        while time.monotonic() < deadline and proc.poll() is None:
+            if registry_file.exists():
+                reg = Registry(registry_file)
+                statuses = sorted(d.status for d in reg.list("default")[0])
+                reg.close()
+                if statuses == ["processing", "queued"]:
+                    break
+            time.sleep(0.2)
+        assert statuses == ["processing", "queued"], statuses
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    reg = Registry(registry_file)
+    try:
+        left = [(d.filename, d.status) for d in reg.list("default")[0]]
+    finally:
+        reg.close()
+    assert left == [(manual.name, "processing")]  # the contract is gone, to be ingested again
