@@ -2,7 +2,9 @@
 
 While a folio server runs (`--url`, or one answering at FOLIO_URL / the configured host
 and port) the files go through its REST API, since the embedded store has one owner;
-otherwise they are ingested in this process.
+otherwise they are ingested in this process. There the first file starts parsing, in
+its own child, before the pipeline's imports (llama-index and the embedder's: about 3 s on
+one core), so both cores work from the start.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
@@ -26,7 +28,9 @@ from core.logs import configure_cli_logging
 from core.registry import Document
 from core.settings import Settings
 from core.store import StoreLockedError
-from ingest.pipeline import Ingestor, build_ingestor, ingest_document, parse_ahead
+
+if TYPE_CHECKING:
+    from ingest.pipeline import Ingestor
 
 FIELDS = ("document_id", "filename", "sha256", "status", "pages", "chunks", "tokens", "error")
 ShowFn = Callable[..., None]  # pages_parsed, chunks_embedded, chunks_total, pages_ocr
@@ -56,7 +60,7 @@ def ingest(
             rows = [_upload_one(path, client, force, password, err, as_json) for path in files]
     else:
         try:
-            ing = build_ingestor(settings)
+            ing = _local_ingestor(settings, files[0] if files else None, password)
         except StoreLockedError as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from None
@@ -73,6 +77,28 @@ def ingest(
         Console().print(_table(rows))
     if any(row["status"] != "ready" for row in rows):
         raise typer.Exit(1)
+
+
+def _local_ingestor(settings: Settings, first: Path | None, password: str | None) -> Ingestor:
+    """The in-process ingestor, with `first` already parsing ahead (module doc)."""
+    from core.files import FileStore
+    from ingest.limits import IngestLimits
+    from ingest.ocr import OcrOptions
+    from ingest.sandbox import Parsers, parse_job
+
+    files, parsers = FileStore(settings.files_dir), Parsers()
+    limits = IngestLimits.from_settings(settings)
+    if first is not None and first.is_file() and limits.isolate:
+        sha, _ = files.put_file(first)
+        ocr = OcrOptions.from_settings(settings)
+        parsers.ahead(parse_job(files.path_for(sha), password, limits, ocr))
+    try:
+        from ingest.pipeline import build_ingestor  # the slow imports, while that parses
+
+        return build_ingestor(settings, files=files, parsers=parsers)
+    except BaseException:
+        parsers.close()
+        raise
 
 
 def _upload_one(
@@ -118,6 +144,8 @@ def _ingest_all(
 ) -> list[dict]:
     """Ingest the files in order; each next document starts parsing (in its own child)
     while the one before it embeds, so no core idles between two documents."""
+    from ingest.pipeline import parse_ahead
+
     created: set[str] = set()  # documents this run registered
     registered = (_register(path, ing, tenant, created) for path in paths)  # one file ahead
     rows: list[dict] = []
@@ -166,6 +194,8 @@ def _ingest_one(
     err: Console,
     quiet: bool,
 ) -> dict:
+    from ingest.pipeline import ingest_document
+
     fresh = ing.registry.get(doc.id) or doc  # a file given twice is ready by its second turn
     if fresh.status == "ready" and not force:
         return _row(fresh)  # same bytes already ingested: a no-op

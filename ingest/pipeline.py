@@ -349,12 +349,13 @@ def build_ingestor(
     store: ChunkStore | None = None,
     files: FileStore | None = None,
     pages: PageStore | None = None,
+    parsers: Parsers | None = None,
 ) -> Ingestor:
     """Build the ingestion clients from settings (for composition roots only).
 
     Pass any part the process already holds to share it: a loaded `embedder`, or the API's
-    own registry, file and page stores and store (the embedded store has one owner). The
-    ingestor's spare parsing child is its own: stop it with `ing.parsers.close()`.
+    own registry, file and page stores and store (the embedded store has one owner), or
+    `parsers` already parsing ahead. Stop the parsing children with `ing.parsers.close()`.
     """
     from core.embeddings import build_embedder
     from core.store import open_client
@@ -362,7 +363,7 @@ def build_ingestor(
 
     settings.ensure_dirs()
     limits = IngestLimits.from_settings(settings)
-    parsers = Parsers()
+    parsers = parsers or Parsers()
     if limits.isolate:  # the first document's child starts up while the embedder loads
         parsers.start_spare()
     warm_up_splitter()  # overlaps with loading the embedder too

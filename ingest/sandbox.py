@@ -45,7 +45,7 @@ _ERRORS: dict[str, type[PdfError]] = {
 
 
 #: The child's stdout pipe is widened to this (Linux; capped by fs.pipe-max-size), so a
-#: document parsed ahead of need gets this far (about 300 pages of text) before it waits.
+#: document parsed ahead of need gets this far (300-1,000 pages of text) before it waits.
 PIPE_BYTES = 1 << 20
 
 
@@ -83,6 +83,11 @@ class Parsers:
             self._spare = _start_child()
             self._ahead[job] = proc
         _send_job(proc, job)
+
+    def parsing_ahead(self, job: str) -> bool:
+        """True while a child parses `job` ahead and no document has taken it yet."""
+        with self._lock:
+            return job in self._ahead
 
     def take(self, job: str) -> subprocess.Popen:
         """A child parsing `job`: the one started ahead for it, else a started one that

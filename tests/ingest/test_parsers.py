@@ -132,3 +132,42 @@ def test_a_document_parsed_ahead_is_not_given_to_another(
     assert _pages(paper, parsers) == _pages(paper)
     parsers.close()  # the document parsed ahead never came: its child is stopped
     assert child.poll() is not None
+
+
+def test_the_cli_parses_its_first_file_ahead_with_the_job_the_pipeline_asks_for(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    # A job that differed by one field (limits, OCR options) would be parsed for nothing.
+    from cli.ingest import _local_ingestor
+    from core.settings import Settings
+
+    dmca = shared_data / "legal" / "dmca.pdf"
+    ing = _local_ingestor(Settings(data_dir=tmp_path / "data", _env_file=None), dmca, None)
+    try:
+        sha, size = ing.files.put_file(dmca)
+        job = parse_job(ing.files.path_for(sha), None, ing.limits, ing.ocr)
+        assert ing.parsers.parsing_ahead(job)
+        doc, _ = ing.registry.create_or_get("default", dmca.name, sha, size)
+        spare = ing.parsers.spare
+        assert ingest_document(doc.id, ing).status == "ready"
+        assert not ing.parsers.parsing_ahead(job)  # taken by the document
+        assert ing.parsers.spare is spare  # not the spare
+    finally:
+        ing.parsers.close()
+        ing.store.client.close()
+        ing.registry.close()
+
+
+def test_a_document_parsed_ahead_by_the_pipeline_is_taken_by_its_ingest(
+    ingestor: Ingestor, shared_data: Path
+) -> None:
+    from ingest.pipeline import parse_ahead
+
+    paper = shared_data / "technical" / "tracemonkey.pdf"
+    sha, size = ingestor.files.put_file(paper)
+    doc, _ = ingestor.registry.create_or_get("default", paper.name, sha, size)
+    parse_ahead(doc.id, ingestor)
+    job = parse_job(ingestor.files.path_for(sha), None, ingestor.limits, ingestor.ocr)
+    assert ingestor.parsers.parsing_ahead(job)
+    assert ingest_document(doc.id, ingestor).status == "ready"
+    assert not ingestor.parsers.parsing_ahead(job)
