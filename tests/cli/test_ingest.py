@@ -22,16 +22,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
     # Nothing listens at FOLIO_URL, so the CLI ingests in-process into its own data dir.
-    env |= {
+    return env | {
         "FOLIO_DATA_DIR": str(tmp_path / "data"),
         "FOLIO_URL": f"http://127.0.0.1:{_free_port()}",
     }
+
+
+def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(FOLIO), "ingest", *args],
-        env=env,
+        env=_env(tmp_path),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -86,14 +89,9 @@ def test_stopped_early_it_leaves_no_file_registered_ahead_and_never_started(tmp_
     from core.registry import Registry
 
     manual = shared_data / "technical" / "pdf2image-memory-error-test-400p.pdf"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLIO_")}
-    env |= {
-        "FOLIO_DATA_DIR": str(tmp_path / "data"),
-        "FOLIO_URL": f"http://127.0.0.1:{_free_port()}",
-    }
     proc = subprocess.Popen(
         [str(FOLIO), "ingest", "--json", str(manual), str(shared_data / CONTRACT)],
-        env=env,
+        env=_env(tmp_path),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
