@@ -114,6 +114,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         res = app.state.resources
         app.state.metrics.watch(res.registry, res.queue.queue_depth)
         app.state.guard = build_guard(res.settings, res.registry)
+        stack.callback(app.state.guard.limiter.close)
         app.state.read_path = build_read_path(
             res.settings, res.registry, res.pages, res.store, res.embedder, app.state.metrics
         )

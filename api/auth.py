@@ -22,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.read_path import ReadPath
 from core.budget import Budgets, Payer
 from core.keys import KeyStore
-from core.rate_limit import RateLimiter
+from core.rate_limit import Limiter, open_limiter
 from core.registry import Registry, UsageRecord
 from core.settings import Settings
 
@@ -59,12 +59,13 @@ class Guard:
     settings: Settings
     keys: KeyStore
     budgets: Budgets
-    limiter: RateLimiter
+    limiter: Limiter  # shared by the replicas when the broker is Redis (core.rate_limit)
 
 
 def build_guard(settings: Settings, registry: Registry) -> Guard:
+    """The guard of one API process; close `guard.limiter` at shutdown."""
     keys = KeyStore(registry)
-    return Guard(settings, keys, Budgets(registry, keys), RateLimiter())
+    return Guard(settings, keys, Budgets(registry, keys), open_limiter(settings.broker_url))
 
 
 def is_loopback(host: str) -> bool:
