@@ -39,7 +39,7 @@ from core.pages import PageStore
 from core.registry import Registry, open_registry
 from core.settings import Settings
 from core.store import ChunkStore, SerializedClient, open_client
-from ingest.pipeline import Ingestor, build_ingestor
+from ingest.ingestor import Ingestor, build_ingestor
 
 log = logging.getLogger(__name__)
 

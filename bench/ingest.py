@@ -48,7 +48,8 @@ def pdfs(specs: list[str]) -> list[Path]:
 
 def run_folio(files: list[Path], workdir: Path) -> dict:
     from core.settings import Settings
-    from ingest.pipeline import build_ingestor, ingest_document
+    from ingest.ingestor import build_ingestor
+    from ingest.pipeline import ingest_document
 
     ing = build_ingestor(Settings(data_dir=workdir, _env_file=None))
     started = time.perf_counter()
@@ -105,8 +106,8 @@ def run_embedder_only(files: list[Path], workdir: Path) -> dict:
     from core.embeddings import build_embedder
     from core.settings import Settings
     from ingest.chunk import chunk_pages
+    from ingest.ingestor import EMBED_BATCH
     from ingest.pdf import read_pages
-    from ingest.pipeline import EMBED_BATCH
 
     settings = Settings(_env_file=None)
     texts, pages = [], 0

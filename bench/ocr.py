@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from core.settings import Settings
-from ingest.pipeline import build_ingestor, ingest_document
+from ingest.ingestor import build_ingestor
+from ingest.pipeline import ingest_document
 from tests.ingest.scans import cer, image_pdf, page_text, scanned_image
 
 ROOT = Path(__file__).resolve().parents[1]

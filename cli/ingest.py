@@ -30,7 +30,7 @@ from core.settings import Settings
 from core.store import StoreLockedError
 
 if TYPE_CHECKING:
-    from ingest.pipeline import Ingestor
+    from ingest.ingestor import Ingestor
 
 FIELDS = ("document_id", "filename", "sha256", "status", "pages", "chunks", "tokens", "error")
 ShowFn = Callable[..., None]  # pages_parsed, chunks_embedded, chunks_total, pages_ocr
@@ -93,7 +93,9 @@ def _local_ingestor(settings: Settings, first: Path | None, password: str | None
         ocr = OcrOptions.from_settings(settings)
         parsers.ahead(parse_job(files.path_for(sha), password, limits, ocr))
     try:
-        from ingest.pipeline import build_ingestor  # the slow imports, while that parses
+        from ingest.ingestor import (
+            build_ingestor,
+        )  # slow (imports, the embedder): meanwhile it parses
 
         return build_ingestor(settings, files=files, parsers=parsers)
     except BaseException:

@@ -2,7 +2,8 @@
 
 `ingest_document` is a plain function: the CLI calls it directly, the Celery task calls
 it for queued uploads. It never raises for a bad PDF: the document is marked failed
-with the reason and every other document is left alone.
+with the reason and every other document is left alone. What it runs with (`Ingestor`,
+`build_ingestor`) is in ingest/ingestor.py.
 """
 
 from __future__ import annotations
@@ -10,60 +11,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from core.embeddings import Embedder
-from core.files import FileStore
-from core.pages import PageStore, PageText
-from core.registry import Document, Registry, open_registry
-from core.store import ChunkStore, StoredChunk
+from core.registry import Document
 from ingest.chunk import Chunk, chunk_pages
-from ingest.limits import IngestLimits
-from ingest.ocr import OcrOptions, OcrTally
+from ingest.chunk_batches import ChunkBatches, page_texts
+from ingest.ingestor import EMBED_BATCH, Ingestor, IngestResult
+from ingest.ocr import OcrTally
 from ingest.page_feed import PageFeed
 from ingest.pdf import LimitError, PdfError, read_pages
-from ingest.sandbox import Parsers, parse_job, read_pages_isolated
+from ingest.progress import Progress, ProgressFn
+from ingest.sandbox import parse_job, read_pages_isolated
 
 log = logging.getLogger(__name__)
-
-EMBED_BATCH = 64  # chunks per embed-and-upsert round (progress granularity)
-#: Chunks a document embeds in one go before it may give way to documents waiting behind
-#: it (see `should_yield`): a long document never holds the worker for longer than this.
-EMBED_SLICE = 256
-_PROGRESS_EVERY_S = 0.5
-
-
-@dataclass
-class Ingestor:
-    """What ingestion needs, built once per process by its composition root."""
-
-    registry: Registry
-    store: ChunkStore
-    embedder: Embedder
-    files: FileStore
-    pages: PageStore
-    chunk_tokens: int = 128
-    chunk_overlap: int = 16
-    index_titles: bool = True  # the file name joins each chunk's BM25 terms
-    limits: IngestLimits = field(default_factory=IngestLimits)
-    ocr: OcrOptions = field(default_factory=OcrOptions)  # pages without text (docs/OCR.md)
-    slice_chunks: int = EMBED_SLICE
-    parsers: Parsers = field(default_factory=Parsers)  # parsing children, one started ahead
-
-
-@dataclass
-class IngestResult:
-    document_id: str
-    status: str
-    pages: int = 0
-    chunks: int = 0
-    tokens: int = 0
-    error: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-ProgressFn = Callable[[Document], None]
 
 
 class Paused(Exception):
@@ -99,7 +58,7 @@ def ingest_document(
     if not resume_from:
         ing.registry.mark_queued(document_id)
     ing.registry.update(document_id, status="processing")
-    report = _Reporter(ing.registry, document_id, on_progress)
+    report = Progress(ing.registry, document_id, on_progress)
     try:
         return _run(doc, ing, password, report, should_yield, resume_from)
     except Paused:
@@ -136,7 +95,7 @@ def _run(
     doc: Document,
     ing: Ingestor,
     password: str | None,
-    report: _Reporter,
+    report: Progress,
     should_yield: Callable[[], bool] | None,
     resume_from: int,
 ) -> IngestResult:
@@ -159,7 +118,7 @@ def _run(
     feed = PageFeed(pages, limits, ing.chunk_tokens, ing.chunk_overlap)
     ocr = OcrTally()  # which pages OCR read, shown in the progress as they are
     pending, embedded, yielding = [], 0, False
-    run = _Batches(doc, ing)
+    run = ChunkBatches(doc, ing)
     try:
         for kind, value in feed:
             if kind == "page":
@@ -205,7 +164,7 @@ def _stored_pages(doc: Document, ing: Ingestor) -> tuple[list[str], list[int]]:
 def _embed(
     doc: Document,
     ing: Ingestor,
-    report: _Reporter,
+    report: Progress,
     texts: list[str],
     page_tokens: list[int],
     timings: dict[str, float],
@@ -227,7 +186,7 @@ def _embed(
     deadline = time.monotonic() + limits.max_ingest_s - timings.get("total_s", 0.0)
     report.update(chunks_total=len(chunks), chunks_embedded=first, force=True)
 
-    run = _Batches(doc, ing)
+    run = ChunkBatches(doc, ing)
     origin = first if resumed else 0  # a slice counts from where this run took over
     for start in range(first, len(chunks), EMBED_BATCH):
         if time.monotonic() > deadline:
@@ -244,7 +203,7 @@ def _embed(
     timings.setdefault("chunk_s", 0.0)  # chunking ran inside parse_s, on the feed's thread
 
     if not resumed:
-        ing.pages.write(doc.id, _page_texts(texts, page_tokens))
+        ing.pages.write(doc.id, page_texts(texts, page_tokens))
     timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings = {k: round(v, 4) for k, v in timings.items()}
     tokens = sum(page_tokens)
@@ -271,113 +230,13 @@ def _embed(
     return IngestResult(doc.id, "ready", len(texts), len(chunks), tokens, timings=timings)
 
 
-class _Batches:
-    """Embeds and upserts batches of one document's chunks, adding up the time of each."""
-
-    def __init__(self, doc: Document, ing: Ingestor) -> None:
-        self.doc, self.ing = doc, ing
-        self.title = Path(doc.filename).stem if ing.index_titles else ""
-        self.embed_s = self.upsert_s = 0.0
-
-    def store(self, batch: list[Chunk]) -> None:
-        mark = time.perf_counter()
-        vectors = self.ing.embedder.embed([c.text for c in batch])
-        self.embed_s += time.perf_counter() - mark
-        mark = time.perf_counter()
-        stored = [
-            StoredChunk(
-                document_id=self.doc.id,
-                chunk_index=c.index,
-                text=c.text,
-                page_start=c.page_start,
-                page_end=c.page_end,
-                char_start=c.char_start,
-                char_end=c.char_end,
-                tokens=c.tokens,
-            )
-            for c in batch
-        ]
-        self.ing.store.upsert(self.doc.tenant_id, stored, vectors, title=self.title)
-        self.upsert_s += time.perf_counter() - mark
-
-
 def _pause(doc, ing, texts, page_tokens, timings, started, next_chunk) -> None:
     """Store what a resumed run needs (page texts once, times so far), put the document
     back to `queued` with its progress as it is, and raise Paused."""
     if not timings.get("paused"):
-        ing.pages.write(doc.id, _page_texts(texts, page_tokens))
+        ing.pages.write(doc.id, page_texts(texts, page_tokens))
     timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings["paused"] = timings.get("paused", 0.0) + 1
     ing.registry.update(doc.id, status="queued", page_tokens=page_tokens, timings=timings)
     log.info("%s gives way to waiting documents before chunk %d", doc.id, next_chunk)
     raise Paused(doc.id, next_chunk)
-
-
-def _page_texts(texts: list[str], page_tokens: list[int]):
-    return (PageText(i + 1, t, n) for i, (t, n) in enumerate(zip(texts, page_tokens, strict=True)))
-
-
-class _Reporter:
-    """Writes progress to the registry at most every half second, and tells a callback."""
-
-    def __init__(self, registry: Registry, document_id: str, callback: ProgressFn | None):
-        self.registry, self.document_id, self.callback = registry, document_id, callback
-        self.pending: dict[str, int] = {}
-        self.last = 0.0
-
-    def update(self, force: bool = False, **fields: int) -> None:
-        self.pending.update(fields)
-        if force or time.monotonic() - self.last >= _PROGRESS_EVERY_S:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            self.registry.update(self.document_id, **self.pending)
-            self.pending = {}
-        self.last = time.monotonic()
-        if self.callback is not None:
-            doc = self.registry.get(self.document_id)
-            if doc is not None:
-                self.callback(doc)
-
-
-def build_ingestor(
-    settings,
-    *,
-    embedder: Embedder | None = None,
-    registry: Registry | None = None,
-    store: ChunkStore | None = None,
-    files: FileStore | None = None,
-    pages: PageStore | None = None,
-    parsers: Parsers | None = None,
-) -> Ingestor:
-    """Build the ingestion clients from settings (for composition roots only).
-
-    Pass any part the process already holds to share it: a loaded `embedder`, or the API's
-    own registry, file and page stores and store (the embedded store has one owner), or
-    `parsers` already parsing ahead. Stop the parsing children with `ing.parsers.close()`.
-    """
-    from core.embeddings import build_embedder
-    from core.store import open_client
-    from ingest.chunk_stream import warm_up_splitter
-
-    settings.ensure_dirs()
-    limits = IngestLimits.from_settings(settings)
-    parsers = parsers or Parsers()
-    if limits.isolate:  # the first document's child starts up while the embedder loads
-        parsers.start_spare()
-    warm_up_splitter()  # overlaps with loading the embedder too
-    embedder = embedder or build_embedder(settings)
-    return Ingestor(
-        registry=registry or open_registry(settings),
-        store=store or ChunkStore(open_client(settings), settings.collection, embedder.dim),
-        embedder=embedder,
-        files=files or FileStore(settings.files_dir),
-        pages=pages or PageStore(settings.pages_dir),
-        chunk_tokens=settings.chunk_tokens,
-        chunk_overlap=settings.chunk_overlap,
-        index_titles=settings.index_titles,
-        limits=limits,
-        ocr=OcrOptions.from_settings(settings),
-        parsers=parsers,
-    )

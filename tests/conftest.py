@@ -9,7 +9,7 @@ import pytest
 
 from core.embeddings import LocalEmbedder
 from core.settings import Settings
-from ingest.pipeline import Ingestor, build_ingestor
+from ingest.ingestor import Ingestor, build_ingestor
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tests that are not about keys run without them (allowed: every test server binds

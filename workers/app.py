@@ -75,7 +75,7 @@ def create_celery(settings: Settings) -> FolioCelery:
     )
 
     def _build():
-        from ingest.pipeline import build_ingestor  # not at import: slow, and API-only apps skip it
+        from ingest.ingestor import build_ingestor  # not at import: slow, and API-only apps skip it
 
         return build_ingestor(settings)
 

@@ -16,7 +16,7 @@ from core.logs import current_request_id
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from ingest.pipeline import Ingestor
+    from ingest.ingestor import Ingestor
 
 QUEUE = "folio"
 #: Message header carrying the id of the HTTP request that queued a task (for the logs).

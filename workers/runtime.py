@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from core.settings import Settings
-from ingest.pipeline import Ingestor
+from ingest.ingestor import Ingestor
 from workers.app import create_celery
 from workers.base import FolioCelery
 from workers.embedded import EmbeddedWorker

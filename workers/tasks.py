@@ -22,7 +22,7 @@ from ingest.pipeline import Paused, ingest_document
 from workers.base import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER
 
 if TYPE_CHECKING:
-    from ingest.pipeline import Ingestor
+    from ingest.ingestor import Ingestor
     from workers.base import FolioCelery
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from core.catalog import load_catalog
 from core.llm import ModelClient
 from core.reader import OfflineReader
 from core.settings import Settings
-from ingest.pipeline import Ingestor, build_ingestor, ingest_document
+from ingest.ingestor import Ingestor, build_ingestor
+from ingest.pipeline import ingest_document
 
 # Small contracts (2-7 pages) whose CUAD annotations name the governing law.
 CONTRACTS = {

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.settings import Settings
-from ingest.pipeline import EMBED_SLICE
+from ingest.ingestor import EMBED_SLICE
 from tests.api.uploading import SMALL_PDFS, multipart, wait_for
 from tests.ingest.hostile import token_bomb
 

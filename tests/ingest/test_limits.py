@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ingest.ingestor import Ingestor
 from ingest.limits import IngestLimits
-from ingest.pipeline import Ingestor, ingest_document
+from ingest.pipeline import ingest_document
 from tests.ingest.hostile import decompression_bomb, token_bomb
 
 SAFE = IngestLimits()  # the defaults the settings give

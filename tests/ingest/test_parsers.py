@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest.ingestor import Ingestor
 from ingest.limits import IngestLimits
 from ingest.pdf import EncryptedPdfError, read_pages
-from ingest.pipeline import Ingestor, ingest_document
+from ingest.pipeline import ingest_document
 from ingest.sandbox import Parsers, parse_job, read_pages_isolated
 
 

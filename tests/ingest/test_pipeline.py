@@ -10,8 +10,9 @@ from pypdf import PdfReader
 from core.settings import Settings
 from core.store import point_id
 from core.tokens import count_tokens
+from ingest.ingestor import Ingestor, build_ingestor
 from ingest.pdf import read_pages
-from ingest.pipeline import Ingestor, build_ingestor, ingest_document
+from ingest.pipeline import ingest_document
 
 
 def _register(ing: Ingestor, path: Path) -> str:

@@ -12,8 +12,9 @@ import pytest
 from core.store import ChunkStore
 from ingest.chunk import chunk_pages
 from ingest.chunk_stream import ChunkStream
+from ingest.ingestor import Ingestor
 from ingest.pdf import read_pages
-from ingest.pipeline import Ingestor, ingest_document
+from ingest.pipeline import ingest_document
 
 DMCA = Path("legal") / "dmca.pdf"
 CONTRACT = (

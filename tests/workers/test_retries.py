@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.settings import Settings
-from ingest.pipeline import build_ingestor, ingest_document
+from ingest.ingestor import build_ingestor
+from ingest.pipeline import ingest_document
 from tests.api.uploading import SMALL_PDFS, multipart, wait_for
 from workers.tasks import is_transient
 
