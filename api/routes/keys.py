@@ -1,4 +1,5 @@
-"""/keys: admin keys create, list and revoke API keys (as `folio keys` does locally)."""
+"""/keys: admin keys create, list and revoke API keys (as `folio keys` does locally); any
+key reads itself at /keys/me."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import AdminDep, GuardDep
+from api.deps import AdminDep, CallerDep, GuardDep
 from api.errors import responses
 from api.schemas import InvalidOut
 from api.schemas_keys import KeyCreate, KeyCreated, KeyList, KeyOut
@@ -40,6 +41,16 @@ def list_keys(
 ) -> KeyList:
     """Every key (of one `tenant` if given), revoked ones included; never a secret."""
     return KeyList(items=[KeyOut.of(k) for k in guard.keys.list(tenant)])
+
+
+@router.get("/me", responses=_ERRORS)
+def my_key(caller: CallerDep, guard: GuardDep) -> KeyOut:
+    """The key this request came with: its tenant, budget and requests per minute; never
+    the secret. Any key may ask. 404 with FOLIO_AUTH=off, where requests carry no key."""
+    key = guard.keys.get(caller.key_id) if caller.key_id is not None else None
+    if key is None:
+        raise HTTPException(404, "this request carries no API key (FOLIO_AUTH=off)")
+    return KeyOut.of(key)
 
 
 @router.delete("/{key_id}", responses=_ERRORS)

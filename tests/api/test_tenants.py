@@ -211,6 +211,27 @@ def test_only_admins_manage_keys_and_a_revoked_key_stops_at_once(api, secrets) -
     assert api.delete("/keys/key_nope", headers=admin).status_code == 404
 
 
+def test_any_key_reads_itself_at_keys_me_but_never_its_secret(api, secrets) -> None:
+    made = api.post(
+        "/keys", json={"tenant": "beta", "name": "portal", "budget_usd": 5, "rpm": 90},
+        headers=_auth(secrets["admin"]),
+    ).json()  # fmt: skip
+    me = api.get("/keys/me", headers=_auth(made["secret"]))
+    assert me.status_code == 200
+    assert me.json() == made["key"]  # id, tenant beta, name, budget, rpm, not revoked
+    assert made["secret"] not in me.text
+    other = api.get("/keys/me", headers=_auth(secrets["acme"])).json()
+    assert other["tenant"] == "acme" and other["id"] != made["key"]["id"]
+    assert api.get("/keys/me").status_code == 401
+
+
+def test_keys_me_is_404_with_auth_off(tmp_path, embedder) -> None:
+    settings = offline_settings(tmp_path / "data").model_copy(update={"auth": "off"})
+    with TestClient(build_app(settings, embedder=embedder)) as client:
+        answer = client.get("/keys/me")
+    assert answer.status_code == 404 and "FOLIO_AUTH=off" in answer.json()["detail"]
+
+
 def test_deleting_one_tenants_copy_keeps_the_others(api, secrets, shared_data) -> None:
     acme, beta = _auth(secrets["acme"]), _auth(secrets["beta"])
     res = api.app.state.resources
