@@ -93,9 +93,8 @@ def _local_ingestor(settings: Settings, first: Path | None, password: str | None
         ocr = OcrOptions.from_settings(settings)
         parsers.ahead(parse_job(files.path_for(sha), password, limits, ocr))
     try:
-        from ingest.ingestor import (
-            build_ingestor,
-        )  # slow (imports, the embedder): meanwhile it parses
+        # slow (imports, the embedder loading): meanwhile the child parses the first file
+        from ingest.ingestor import build_ingestor
 
         return build_ingestor(settings, files=files, parsers=parsers)
     except BaseException:

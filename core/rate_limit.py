@@ -75,6 +75,9 @@ class SharedRateLimiter:
     prefix = "folio:rpm:"
 
     def __init__(self, client, clock: Callable[[], float] = time.time) -> None:
+        import redis  # here, not at import: an embedded install never needs it
+
+        self._unreachable = redis.RedisError
         self._client = client
         self._clock = clock
         self._script = client.register_script(_ADMIT)
@@ -83,8 +86,6 @@ class SharedRateLimiter:
 
     def admit(self, key_id: str, rpm: int | None) -> int | None:
         """None if the request may go ahead (and count it); else the seconds to wait."""
-        import redis
-
         if rpm is None:
             return None
         now = self._clock()
@@ -92,7 +93,7 @@ class SharedRateLimiter:
             admitted, oldest = self._script(
                 keys=[self.prefix + key_id], args=[repr(now), WINDOW_S, rpm, _member(now)]
             )
-        except redis.RedisError as exc:
+        except self._unreachable as exc:
             if not self._failing:
                 log.warning("rate limits counted in this process: Redis failed (%s)", exc)
             self._failing = True
