@@ -3,8 +3,10 @@
 `prepare()` does everything that can refuse a question (unknown or unready documents,
 an impossible forced mode) before anything is spent; `execute()` and `stream()` then
 run the plan: stuff the pages or retrieve excerpts, ask the model (or the offline
-reader), verify every quote against its page, and escalate a `rag` answer that says
-the passages lack the answer to `stuff` with the long-context model (Self-Route).
+reader), verify every quote against its page, and escalate a `rag` answer to `stuff`
+with the long-context model where the plan keeps that in reserve: when the learned
+router's gate expects it to pay, or, without one, when the answer says the passages
+lack it (Self-Route).
 """
 
 from __future__ import annotations
@@ -19,12 +21,11 @@ from api.citations import Citation, verify
 from api.document_names import named_in
 from api.model_call import attempt
 from api.read_path import ReadPath
+from api.route_learned import escalates
 from api.routing import RoutePlan, plan, stuff_plan
 from core.llm import Usage, available_models
 from core.registry import Document
 from core.store import StoredChunk
-
-ESCALATION_NOTE = "the retrieved passages did not contain the answer, so the whole text was read"
 
 
 class DocumentNotFound(LookupError):
@@ -142,9 +143,13 @@ def _run(rp: ReadPath, q: Question, streaming: bool) -> Iterator:
     pages = context.PageCache(rp.pages)
     outcome = yield from attempt(rp, q.text, q.id, q.documents, route, pages, streaming)
     outcomes = [outcome]
-    if route.mode == "rag" and not outcome.reply.found and route.escalation is not None:
+    escalate, why = False, ""
+    if route.mode == "rag" and route.escalation is not None:
+        reply = outcome.reply
+        escalate, why = escalates(rp.router, route.escalation, reply.answer, reply.found)
+    if escalate:
         if streaming:
-            yield "reset", ESCALATION_NOTE
+            yield "reset", why
         first = route
         route = stuff_plan(route)
         again = yield from attempt(rp, q.text, q.id, q.documents, route, pages, streaming)
@@ -152,9 +157,11 @@ def _run(rp: ReadPath, q: Question, streaming: bool) -> Iterator:
         escalated = True
         route = replace(
             route,
-            reason=f"{first.reason}; escalated: {ESCALATION_NOTE}",
+            reason=f"{first.reason}; escalated: {why}",
             estimated_cost_usd=round(first.estimated_cost_usd + route.estimated_cost_usd, 6),
         )
+    elif why and route.escalation is not None and route.escalation.min_gain is not None:
+        route = replace(route, reason=f"{route.reason}; {why}")
     final = outcomes[-1]
     filenames = {d.id: d.filename for d in q.documents}
     ocr_pages = {d.id: d.ocr_pages for d in q.documents}

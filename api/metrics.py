@@ -50,7 +50,7 @@ class Metrics:
         )
         self.escalations = Counter(
             "folio_query_escalations",
-            "rag answers that lacked the answer and were re-asked stuffed (Self-Route)",
+            "rag answers re-asked stuffed (the learned router's gate, or Self-Route)",
             registry=self.registry,
         )
         self.failed_attempts = Counter(

@@ -1,5 +1,7 @@
 """The learned branch of `routing.plan()` in auto mode: weigh stuffing the long-context
-model against retrieval with the router's estimates, and say why in the plan's words.
+model against retrieval with the router's estimates, and say why in the plan's words;
+and, once a `rag` answer is in, whether to escalate it (`escalates`, which answer.py and
+the LaRA replay both call).
 
 Kept apart from routing.py so the rules stay readable; it sees the two options only
 through their mode and model (duck-typed, no import of routing).
@@ -9,11 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.route_plan import Escalation
 from core.route_features import question_type
 from core.route_model import LearnedRouter
 
-# (routing option, list cost in $, input price in $/1M tokens)
-Priced = tuple[object, float, float]
+ESCALATION_NOTE = "the retrieved passages did not contain the answer, so the whole text was read"
+
+# (routing option, list cost in $, input price in $/1M tokens, the model priced: offline,
+# the paid one the reader stands in for)
+Priced = tuple[object, float, float, str]
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,8 @@ class Pick:
     reason: str
     p_rag_ok: float
     rejected: dict[tuple[str, str], str]  # (mode, model) -> why not
+    features: tuple[float, ...] = ()  # the question's, for the escalation gate
+    stuff_cost: float = 0.0  # list cost of stuffing the long model, as weighed here
 
 
 def learned_pick(
@@ -38,8 +46,8 @@ def learned_pick(
 
     Offline the prices are those of the paid models the reader stands in for, so a
     question routes the same with or without a key."""
-    (s_opt, s_cost, s_price), (r_opt, r_cost, r_price) = stuff, rag
-    p_ok, p_better = router.estimate(
+    (s_opt, s_cost, s_price, stuff_name), (r_opt, r_cost, r_price, _) = stuff, rag
+    p_ok, p_better, features = router.estimate(
         question, question_tokens, doc_tokens, n_documents, s_price, r_price
     )
     extra = s_cost - r_cost
@@ -47,16 +55,36 @@ def learned_pick(
     kind = question_type(question).replace("_", " ")
     article = "an" if kind[0] in "aeiou" else "a"
     size = f"{doc_tokens / 1000:,.0f}K tokens" if doc_tokens >= 1000 else f"{doc_tokens} tokens"
-    stuff_name = s_opt.model.name  # type: ignore[attr-defined]
     head = f"p(rag ok)={p_ok:.2f} for {article} {kind} question over {size}"
     odds = f"a {1 - p_ok:.0%} chance of a better answer (and {p_better:.0%} of a worse one)"
     tag = f"router {router.version}, prefer {prefer}"
-    s_key = (s_opt.mode, stuff_name)  # type: ignore[attr-defined]
+    s_key = (s_opt.mode, s_opt.model.name)  # type: ignore[attr-defined]
     r_key = (r_opt.mode, r_opt.model.name)  # type: ignore[attr-defined]
     if gain <= 0:
         reason = f"rag: {head}; stuffing {stuff_name} would add ${extra:.4f} for {odds} ({tag})"
         why = f"p(rag ok)={p_ok:.2f}: {odds} is not worth ${extra:.4f} more ({tag})"
-        return Pick(r_opt, reason, p_ok, {s_key: why})
+        return Pick(r_opt, reason, p_ok, {s_key: why}, features, s_cost)
     reason = f"stuff: {head}; {odds} is worth the ${extra:.4f} stuffing {stuff_name} adds ({tag})"
     why = f"p(rag ok)={p_ok:.2f}: retrieval would save ${extra:.4f} but more likely answer worse"
-    return Pick(s_opt, reason, p_ok, {r_key: why})
+    return Pick(s_opt, reason, p_ok, {r_key: why}, features, s_cost)
+
+
+def escalates(
+    router: LearnedRouter | None, escalation: Escalation, answer: str, found: bool
+) -> tuple[bool, str]:
+    """After a `rag` answer: stuff as well? And why, in words for the route's reason.
+
+    Without a gate in the plan's escalation (the rules, or weights without one) this is
+    Self-Route: escalate when the model says the passages lack the answer (`found`
+    false). With one, escalate when the expected gain of reading the whole text reaches
+    what pays for it; the gate reads a refusal in the answer's words as well."""
+    features, min_gain = escalation.question_features, escalation.min_gain
+    gain = None
+    if router is not None and features is not None and min_gain is not None:
+        gain = router.escalation_gain(features, answer, found)
+    if gain is None:
+        return not found, ESCALATION_NOTE
+    verdict = f"expected gain {gain:+.2f} in accuracy, {min_gain:.2f} pays for it"
+    if gain >= min_gain:
+        return True, f"reading the whole text is worth it ({verdict}; router {router.version})"
+    return False, f"not escalated ({verdict}; router {router.version})"

@@ -46,7 +46,8 @@ class Alternative:
 
 @dataclass(frozen=True)
 class Escalation:
-    """Self-Route: if a `rag` answer says the passages lack the answer, stuff this model.
+    """Self-Route: if a `rag` answer says the passages lack the answer, stuff this model;
+    behind the learned router, if its escalation gate expects stuffing to pay.
 
     Planned only in auto mode, when the documents fit its window and both calls together
     stay within max_cost_usd."""
@@ -55,6 +56,10 @@ class Escalation:
     models: tuple[str, ...]
     estimated_cost_usd: float
     context_tokens: int
+    # Behind the learned router: what its escalation gate reads of the question, and the
+    # expected accuracy gain that pays for stuffing (api.route_learned.escalates).
+    question_features: tuple[float, ...] | None = None
+    min_gain: float | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from api.route_alternatives import alternatives
 from api.route_learned import Pick, learned_pick
@@ -31,12 +32,15 @@ from core.route_model import PREFERENCES, LearnedRouter
 __all__ = ["MODES", "Policy", "RouteError", "RoutePlan", "plan", "question_scope", "stuff_plan"]
 
 # Words that make a question about the whole text rather than one place in it.
-_GLOBAL = re.compile(
-    r"\b(summari[sz]\w*|summary|overview|outline|list\s+(all|every|each)|all\s+(the\s+)?\w+s\b"
-    r"|every|each\s+party|compar\w*|contrast|differences?|throughout|entire|whole|overall"
-    r"|across|all\s+of)\b",
-    re.IGNORECASE,
+_WHOLE = (
+    r"summari[sz]\w*|summary|overview|outline|list\s+(all|every|each)|all\s+(the\s+)?\w+s\b"
+    r"|every|each\s+party|throughout|entire|whole|overall|across|all\s+of"
 )
+# Comparisons are global too, but within one document LaRA asks many (its `comp` task,
+# and "how did X change compared to ..." questions), so there the learned router decides.
+_COMPARE = r"compar\w*|contrast|differences?"
+_GLOBAL = re.compile(rf"\b({_WHOLE}|{_COMPARE})\b", re.IGNORECASE)
+_WHOLE_TEXT = re.compile(rf"\b({_WHOLE})\b", re.IGNORECASE)
 OFFLINE_NOTE = "; the offline reader answers because no model key is configured"
 
 
@@ -105,12 +109,14 @@ def _check_request(policy: Policy, documents: Sequence[SizedDocument]) -> None:
 def _learned(
     question: str, opts: Options, policy: Policy, scope: str, router: LearnedRouter | None
 ) -> Pick | None:
-    """The learned router's choice, where it decides: auto mode, a local question (or one
-    where cost is preferred: LaRA, which it learned from, asks few global ones), a
-    document bigger than the retrieval budget, and stuffing the long model affordable."""
+    """The learned router's choice, where it decides: auto mode, a local question or a
+    comparison within one document (any question where cost is preferred: LaRA, which
+    it learned from, asks few about the whole text), a document bigger than the
+    retrieval budget, and stuffing the long model affordable."""
     if router is None or policy.mode != "auto" or opts.rag.missing:
         return None
-    if scope != "local" and policy.prefer != "cost":
+    one_comparison = opts.n_documents == 1 and not _WHOLE_TEXT.search(question)
+    if scope != "local" and policy.prefer != "cost" and not one_comparison:
         return None
     if opts.small and opts.doc_tokens <= policy.retrieval_budget:
         return None  # read whole either way
@@ -119,9 +125,10 @@ def _learned(
     if not (long.fits and not long.missing and affordable):
         return None
 
-    def priced(opt: Option, shape: ModelSpec | None) -> tuple[Option, float, float]:
+    def priced(opt: Option, shape: ModelSpec | None) -> tuple[Option, float, float, str]:
         spec = shape if opts.offline and shape else opt.model
-        return opt, spec.cost(opt.input_tokens, policy.expected_output_tokens), spec.price.input
+        cost = spec.cost(opt.input_tokens, policy.expected_output_tokens)
+        return opt, cost, spec.price.input, spec.name
 
     return learned_pick(
         router,
@@ -192,14 +199,25 @@ def _escalation(
     opts: Options, chosen: Option, policy: Policy, pick: Pick | None, router: LearnedRouter | None
 ) -> Escalation | None:
     """Self-Route in reserve for an auto `rag` plan, if stuffing fits and both calls stay
-    within budget; behind a learned choice only where the preference asks for it."""
-    escalate = pick is None or router is None or router.preference(policy.prefer).escalate
+    within budget; behind a learned choice only where the preference asks for it, and
+    then decided by the router's escalation gate where its weights have one."""
+    learned = pick is not None and router is not None
+    pref = router.preference(policy.prefer) if learned else None  # type: ignore[union-attr]
     long = opts.stuff_long
-    if chosen.mode != "rag" or policy.mode != "auto" or not long.fits or not escalate:
+    if chosen.mode != "rag" or policy.mode != "auto" or not long.fits:
+        return None
+    if pref is not None and not pref.escalate:
         return None
     if policy.max_cost_usd is not None and chosen.cost + long.cost > policy.max_cost_usd:
         return None
-    return Escalation(long.model.name, long.chain, long.cost, opts.doc_tokens)
+    esc = Escalation(long.model.name, long.chain, long.cost, opts.doc_tokens)
+    if pref is None or router.model.gate is None:  # type: ignore[union-attr]
+        return esc
+    if pref.gate_value_usd <= 0:
+        return None  # a right answer is worth nothing more here: never escalate
+    return replace(
+        esc, question_features=pick.features, min_gain=pick.stuff_cost / pref.gate_value_usd
+    )
 
 
 def _scope_words(question: str, n_documents: int) -> str:

@@ -182,7 +182,10 @@ class RouteOut(BaseModel):
     estimated_cost_usd: float = Field(description="Estimated before any call was made.")
     context_tokens: int = Field(description="Document tokens read (stuff) or retrieval budget.")
     alternatives: list[AlternativeOut]
-    escalated: bool = Field(description="A rag answer lacked the answer and was re-asked stuffed.")
+    escalated: bool = Field(
+        description="The rag answer was re-asked stuffed (the reason says why: the router's"
+        " expected gain, or the passages lacked the answer)."
+    )
     scope: Literal["global", "local"]
     offline: bool = Field(description="Answered by the offline reader: no model key configured.")
 

@@ -8,6 +8,8 @@ small versioned JSON file (core/route_model.json, written by `folio eval router
 --train`), loaded by the composition root and passed to `routing.plan()` as a
 `LearnedRouter`. The choice: stuff when (p(stuff better) - p(rag better)) x the dollar
 value the preference puts on a right answer exceeds what stuffing costs over retrieval.
+A third part, the escalation gate (core/route_gate.py), decides after a `rag` answer
+whether stuffing it too is worth its cost, in place of Self-Route's "every refusal".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from core.question_vectors import QuestionVectors
 from core.route_features import BASE_FEATURES, base_features
+from core.route_gate import GateModel, answer_features, gate_features
 
 DEFAULT_FILE = Path(__file__).with_name("route_model.json")
 PREFERENCES = ("cost", "balanced", "quality")
@@ -36,10 +39,13 @@ def _sigmoid(z: float) -> float:
 
 @dataclass(frozen=True)
 class Preference:
-    """What a preference is worth: dollars per right answer, and whether to escalate."""
+    """What a preference is worth: dollars per right answer for the choice made up front
+    (`value_usd`) and for the escalation gate's (`gate_value_usd`), and whether a `rag`
+    plan keeps an escalation in reserve at all."""
 
     value_usd: float
     escalate: bool = True
+    gate_value_usd: float = 0.0
 
 
 @dataclass
@@ -58,6 +64,8 @@ class RouteModel:
     # is not chosen only because stuffing it is cheap.
     better_weights: np.ndarray | None = None
     better_bias: float = 0.0
+    # After a rag answer: the expected gain of stuffing as well (None: escalate refusals).
+    gate: GateModel | None = None
 
     def probabilities(self, base: list[float], vector: np.ndarray | None) -> tuple[float, float]:
         """(p(rag answers as well as stuff), p(rag answers better)) for one question."""
@@ -84,6 +92,7 @@ class RouteModel:
             if self.better_weights is None
             else [round(float(v), 6) for v in self.better_weights],
             "better_bias": round(self.better_bias, 6),
+            "gate": None if self.gate is None else self.gate.to_json(),
             "preferences": {k: vars(v) for k, v in self.preferences.items()},
             "trained_on": self.trained_on,
         }
@@ -107,12 +116,13 @@ def load_route_model(path: Path | None = None) -> RouteModel:
         better = None if better is None else np.asarray(better, dtype=np.float64)
         if better is not None and better.shape != (n,):
             raise ValueError(f"better_weights must have {n} values")
+        gate = None if raw.get("gate") is None else GateModel.from_json(raw["gate"])
         prefs = {k: Preference(**v) for k, v in raw["preferences"].items()}
         if set(prefs) != set(PREFERENCES):
             raise ValueError(f"preferences must be {', '.join(PREFERENCES)}")
         return RouteModel(
             str(raw["version"]), *arrays, float(raw["bias"]), int(raw["vector_dim"]), prefs,
-            raw.get("trained_on", {}), better, float(raw.get("better_bias", 0.0)),
+            raw.get("trained_on", {}), better, float(raw.get("better_bias", 0.0)), gate,
         )  # fmt: skip
     except OSError as exc:
         raise RouteModelError(f"cannot read the route model {path}: {exc}") from exc
@@ -141,14 +151,24 @@ class LearnedRouter:
         n_documents: int,
         stuff_price: float,
         rag_price: float,
-    ) -> tuple[float, float]:
+    ) -> tuple[float, float, tuple[float, ...]]:
         """The chances that `rag` answers this question as well as `stuff` would, and
-        that it answers better."""
+        that it answers better; and the question's features, which the escalation gate
+        reads again once the rag answer is in."""
         base = base_features(
             question, question_tokens, doc_tokens, n_documents, stuff_price, rag_price
         )
         vector = self.vectors(question) if self.vectors and self.model.vector_dim else None
-        return self.model.probabilities(base, vector)
+        return (*self.model.probabilities(base, vector), tuple(base))
+
+    def escalation_gain(
+        self, question_features: tuple[float, ...], answer: str, found: bool = True
+    ) -> float | None:
+        """The expected accuracy gain of stuffing after this rag answer (None: no gate)."""
+        if self.model.gate is None:
+            return None
+        x = gate_features(question_features, answer_features(answer, found))
+        return self.model.gate.gain(x)
 
     def stuff_gain(self, p_ok: float, p_better: float, extra_cost: float, prefer: str) -> float:
         """Dollars stuffing is expected to be worth over retrieval: the value of a right

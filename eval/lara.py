@@ -72,11 +72,11 @@ def pair_catalog(catalog: Catalog, stuff_model: str, rag_model: str) -> Catalog:
     return replace(catalog, chains=chains)
 
 
-def fold_of(context_id: str, folds: int) -> int:
+def fold_of(context_id: str, folds: int, salt: str = "fold") -> int:
     """The cross-validation fold of a document (by document, never by question). Salted:
     the DEV half is itself `sha256(context_id) % 2 == 0`, so an unsalted even modulus
-    would leave folds empty."""
-    digest = hashlib.sha256(f"fold:{context_id}".encode()).hexdigest()
+    would leave folds empty. Another salt is another assignment (eval/router_folds.py)."""
+    digest = hashlib.sha256(f"{salt}:{context_id}".encode()).hexdigest()
     return int(digest, 16) % folds
 
 

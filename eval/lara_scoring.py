@@ -22,26 +22,11 @@ import re
 from collections import Counter
 
 from core.lexical import terms
+from core.refusals import is_refusal
 from eval.scoring import numbers
 
 F1_BAR = 0.5
 
-# How models say the document lacks the answer (LaRA's gold for `hallu` says it this way).
-_REFUSAL = re.compile(
-    r"\b(does|do|did)\s?n[o']t\s+(\w+\s+){0,3}(provide|mention|contain|include|specify|state"
-    r"|disclose|say|discuss|give|offer|detail|indicate|address|describe|reference|list|report"
-    r"|have|cover|appear|exist|tell|reveal|explain|identify|present|elaborate)"
-    r"|\bno\s+(specific\s+|explicit\s+|direct\s+|such\s+|relevant\s+|mention|information|data"
-    r"|details?|record|indication|reference|evidence)"
-    r"|\bnot\s+(explicitly\s+|specifically\s+|directly\s+|clearly\s+)?(mentioned|provided"
-    r"|specified|stated|included|disclosed|available|found|given|discussed|detailed|addressed"
-    r"|described|indicated|contained|present|reported|covered|listed|possible\s+to\s+determine)"
-    r"|\b(cannot|can't|can\s+not|unable\s+to)\s+(be\s+)?(determine|find|answer|provide|identify"
-    r"|determined|found|answered|provided|identified|locate|confirm|ascertain)"
-    r"|\bthere\s+is\s+no\b|\bis\s+not\s+in\s+the\b|\bdoes\s+not\s+appear\b|\bno\s+answer\b"
-    r"|\binsufficient\s+information\b|\bnot\s+enough\s+information\b|\bunanswerable\b",
-    re.IGNORECASE,
-)
 _ACCOUNTING_NEGATIVE = re.compile(r"\((\$?\s?[\d,.]+)\)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _PUNCT = re.compile(r"[^\w\s.%$]|(?<!\d)\.|\.(?!\d)")
@@ -54,11 +39,6 @@ def normalise(text: str) -> str:
     text = _THOUSANDS.sub("", text)
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
-
-
-def is_refusal(answer: str) -> bool:
-    """True when the answer says the document (or context) does not give what was asked."""
-    return bool(_REFUSAL.search(answer))
 
 
 def token_f1(answer: str, gold: str) -> float:

@@ -4,7 +4,9 @@ every strategy for a pair of models, and tabulate accuracy against cost.
 Preferences are set on out-of-fold predictions of the main pair (gpt-4o full against
 gpt-4o-mini rag): `balanced` is the most accurate setting that costs no more than
 Self-Route, `cost` the most accurate that costs no more than always-rag, `quality` the
-most accurate of all (ties: the cheaper). Nothing is fitted to a question's own row.
+most accurate of all (ties: the cheaper). A setting is the dollar value of a right
+answer up front, and the escalation gate's (0: never escalate). Nothing is fitted to a
+question's own row.
 """
 
 from __future__ import annotations
@@ -18,16 +20,30 @@ from core.question_vectors import QuestionVectors
 from core.route_model import PREFERENCES, LearnedRouter, Preference, RouteModel
 from eval.lara import fold_of
 from eval.router_replay import Replay
-from eval.router_train import FOLDS, TRAIN_PAIRS, examples, fit, fold_models, log_loss
+from eval.router_train import (
+    FOLDS,
+    GATE_L2,
+    GATE_PAIRS,
+    TRAIN_PAIRS,
+    examples,
+    fit,
+    fit_gate,
+    fold_models,
+    log_loss,
+)
 
-VERSION = "lara-dev-v1"
+VERSION = "lara-dev-v2"
 L2 = 1000.0  # chosen by out-of-fold log loss over 10..10,000 (see docs/ROUTING.md)
 VALUE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
+# The gate's value sets how much of the budget escalations spend, so the grid is fine
+# (5%) where that spend crosses Self-Route's cost.
+GATE_GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
+GATE_GRID += (1.2, 1.3, 1.5, 2.0, 3.0, 5.0, 10.0)
 MAIN_PAIR = ("gpt-4o", "gpt-4o-mini")
 DEFAULT_PREFS = {
     "cost": Preference(0.05, False),
-    "balanced": Preference(0.5, False),
-    "quality": Preference(5.0, True),
+    "balanced": Preference(0.5, True, 1.0),
+    "quality": Preference(5.0, True, 5.0),
 }
 
 
@@ -44,21 +60,22 @@ def _mean(outs: Sequence, attr: str) -> float:
 
 
 def tune(
-    replay: Replay, rows: list[dict], folds: dict[int, RouteModel], vectors
+    replay: Replay, rows: list[dict], folds: dict[int, RouteModel], vectors, salt: str = "fold"
 ) -> dict[str, Preference]:
-    """Each preference's value and escalation, from out-of-fold replays of `rows`."""
+    """Each preference's value and escalation, from out-of-fold replays of `rows` (each
+    routed by the model of its fold under `salt`)."""
     base = [replay.baselines(r) for r in rows]
     self_route = _mean([b["self-route"] for b in base], "cost_usd")
     always_rag = _mean([b["always-rag"] for b in base], "cost_usd")
     tried = []
     for value in VALUE_GRID:
-        for escalate in (False, True):
-            pref = Preference(value, escalate)
+        for gate_value in GATE_GRID:
+            pref = Preference(value, gate_value > 0, gate_value)
             routers = {
                 k: LearnedRouter(replace(m, preferences=dict.fromkeys(PREFERENCES, pref)), vectors)
                 for k, m in folds.items()
             }
-            outs = [replay.routed(r, routers[fold_of(r["context_id"], FOLDS)]) for r in rows]
+            outs = [replay.routed(r, routers[fold_of(r["context_id"], FOLDS, salt)]) for r in rows]
             tried.append((_mean(outs, "right"), _mean(outs, "cost_usd"), pref))
 
     def best(limit: float | None) -> Preference:
@@ -86,12 +103,15 @@ def train(
         "documents": len({r["context_id"] for r in rows}),
         "pairs": [list(p) for p in TRAIN_PAIRS],
         "l2": L2,
+        "gate_pairs": [list(p) for p in GATE_PAIRS],
+        "gate_l2": GATE_L2,
         "cv_folds_by_document": FOLDS,
         "cv_log_loss": round(cv, 4),
         "base_rate_rag_ok": round(float(data.y.mean()), 4),
         "question_vectors": "static MiniLM (core/question_vectors.py)" if dim else "none",
     }
-    model = fit(data.x, data.y, data.better, L2, dim, VERSION, prefs, meta)
+    gate = fit_gate(data.gate_x, data.gate_y)
+    model = fit(data.x, data.y, data.better, L2, dim, VERSION, prefs, meta, gate)
     return Trained(model, folds, cv, float(data.y.mean()))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from api.route_learned import escalates
 from api.routing import Policy, RoutePlan, plan
 from core.catalog import Catalog
 from core.route_model import LearnedRouter
@@ -57,17 +58,24 @@ class Replay:
     def right(self, row: dict, model: str, mode: str) -> bool:
         return score(row["task"], answer(row, model, mode), row["answer"])
 
-    def follow(self, row: dict, route: RoutePlan) -> Outcome:
-        """Score the answer of the side a plan picked, escalating a rag refusal as
-        answer.py does (the rag answer says the passages lack it: stuff, both paid)."""
+    def follow(self, row: dict, route: RoutePlan, router: LearnedRouter | None = None) -> Outcome:
+        """Score the answer of the side a plan picked, escalating as answer.py does (the
+        same `escalates`: a refusal without a gate, the router's gate with one; both calls
+        paid). LaRA's answers carry no `found` flag: a refusal in words stands for it."""
         text = answer(row, route.model, route.mode)
         cost, model, escalated = route.estimated_cost_usd, route.model, False
-        if route.mode == "rag" and route.escalation is not None and is_refusal(text or ""):
-            model, escalated = route.escalation.model, True
-            text = answer(row, model, "stuff")
-            cost += route.escalation.estimated_cost_usd
+        reason = route.reason
+        if route.mode == "rag" and route.escalation is not None:
+            said = text or ""
+            go, why = escalates(router, route.escalation, said, not is_refusal(said))
+            if go:
+                model, escalated = route.escalation.model, True
+                text = answer(row, model, "stuff")
+                cost += route.escalation.estimated_cost_usd
+            if go or route.escalation.min_gain is not None:
+                reason = f"{reason}; {'escalated: ' if go else ''}{why}"
         right = score(row["task"], text, row["answer"])
-        return Outcome(route.mode, model, escalated, right, cost, route.reason, route.p_rag_ok)
+        return Outcome(route.mode, model, escalated, right, cost, reason, route.p_rag_ok)
 
     def baselines(self, row: dict) -> dict[str, Outcome]:
         """Always-stuff, always-rag, Self-Route, today's rule and the oracle for one row."""
@@ -98,7 +106,7 @@ class Replay:
         """The learned router's choice (and escalation) for one row."""
         policy = Policy(available=self.policy.available, prefer=prefer)
         route = plan(row["question"], [document(row)], self.catalog, policy, router)
-        return self.follow(row, route)
+        return self.follow(row, route, router)
 
     def run(
         self,

@@ -5,6 +5,10 @@ is right, or the stuff answer is wrong too (eval/lara_scoring.py). Every pair in
 `TRAIN_PAIRS` adds one example per question, so the model learns how the gap moves with
 the models' prices as well as with size and wording. Folds are by document
 (`eval.lara.fold_of`): no question is predicted by a model that saw its document.
+
+The escalation gate (core/route_gate.py) learns from the pairs in `GATE_PAIRS`, where
+the long-context model is the strong one, as in production: per question, the rag
+answer's features with the question's, and the label stuff right minus rag right.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 from core.catalog import Catalog
 from core.question_vectors import QuestionVectors
 from core.route_features import base_features
+from core.route_gate import GateModel, answer_features, gate_features
 from core.route_model import Preference, RouteModel
 from core.tokens import count_tokens
 from eval.lara import answer, fold_of
@@ -28,6 +33,8 @@ TRAIN_PAIRS = (
     ("gpt-4o-mini", "gpt-4o-mini"),
     ("gpt-4o-mini", "gpt-4o"),
 )
+GATE_PAIRS = (("gpt-4o", "gpt-4o-mini"), ("gpt-4o", "gpt-4o"))
+GATE_L2 = 300.0  # ridge strength of the gate (30..3,000 tried, out of fold; docs/ROUTING.md)
 FOLDS = 5
 
 
@@ -37,6 +44,9 @@ class Examples:
     y: np.ndarray  # 1.0: rag as good as stuff
     better: np.ndarray  # 1.0: rag right where stuff is wrong
     groups: list[str]  # context_id of each example
+    gate_x: np.ndarray  # gate inputs, one row per (question, gate pair)
+    gate_y: np.ndarray  # stuff right - rag right: -1, 0 or 1
+    gate_groups: list[str]
 
 
 def examples(
@@ -44,11 +54,14 @@ def examples(
     catalog: Catalog,
     vectors: QuestionVectors | None,
     pairs: Sequence[tuple[str, str]] = TRAIN_PAIRS,
+    gate_pairs: Sequence[tuple[str, str]] = GATE_PAIRS,
 ) -> Examples:
-    """The training matrix: the features plan() computes, for every row and pair."""
+    """The training matrices: the features plan() computes, for every row and pair, and
+    the gate's, for every row and gate pair."""
     vecs = [vectors(r["question"]) if vectors else None for r in rows]
     xs, ys, better, groups = [], [], [], []
-    for stuff_model, rag_model in pairs:
+    gx, gy, gg = [], [], []
+    for stuff_model, rag_model in dict.fromkeys([*pairs, *gate_pairs]):
         s_price = catalog.get(stuff_model).price.input
         r_price = catalog.get(rag_model).price.input
         for row, vec in zip(rows, vecs, strict=True):
@@ -60,13 +73,23 @@ def examples(
                 s_price,
                 r_price,
             )
-            xs.append(np.concatenate([base, vec]) if vec is not None else np.asarray(base))
+            rag_text = answer(row, rag_model, "rag") or ""
             s_right = score(row["task"], answer(row, stuff_model, "stuff"), row["answer"])
-            r_right = score(row["task"], answer(row, rag_model, "rag"), row["answer"])
+            r_right = score(row["task"], rag_text, row["answer"])
+            if (stuff_model, rag_model) in gate_pairs:
+                gx.append(gate_features(base, answer_features(rag_text)))
+                gy.append(float(s_right) - float(r_right))
+                gg.append(row["context_id"])
+            if (stuff_model, rag_model) not in pairs:
+                continue
+            xs.append(np.concatenate([base, vec]) if vec is not None else np.asarray(base))
             ys.append(1.0 if r_right or not s_right else 0.0)
             better.append(1.0 if r_right and not s_right else 0.0)
             groups.append(row["context_id"])
-    return Examples(np.asarray(xs, dtype=np.float64), np.asarray(ys), np.asarray(better), groups)
+    return Examples(
+        np.asarray(xs, dtype=np.float64), np.asarray(ys), np.asarray(better), groups,
+        np.asarray(gx, dtype=np.float64), np.asarray(gy), gg,
+    )  # fmt: skip
 
 
 def fit(
@@ -78,19 +101,34 @@ def fit(
     version: str,
     preferences: dict[str, Preference],
     trained_on: dict | None = None,
+    gate: GateModel | None = None,
 ) -> RouteModel:
     """Two L2-regularised logistic regressions on standardised features: p(rag as good
-    as stuff) and p(rag better than stuff)."""
+    as stuff) and p(rag better than stuff); `gate` rides along."""
+    mean, scale, z1 = _standardise(x)
+    w, wb = _newton(z1, y, l2), _newton(z1, better, l2)
+    return RouteModel(
+        version, mean, scale, w[:-1], float(w[-1]), vector_dim, preferences, trained_on or {},
+        wb[:-1], float(wb[-1]), gate,
+    )  # fmt: skip
+
+
+def fit_gate(x: np.ndarray, y: np.ndarray, l2: float = GATE_L2) -> GateModel:
+    """The escalation gate: ridge regression of (stuff right - rag right) on the gate's
+    standardised features, in closed form."""
+    mean, scale, z1 = _standardise(x)
+    reg = np.full(z1.shape[1], l2)
+    reg[-1] = 0.0  # the bias is not shrunk
+    w = np.linalg.solve(z1.T @ z1 + np.diag(reg), z1.T @ y)
+    return GateModel(mean, scale, w[:-1], float(w[-1]))
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0  # a constant feature (e.g. one pair only) stays at weight 0
     z = (x - mean) / scale
-    z1 = np.hstack([z, np.ones((len(z), 1))])
-    w, wb = _newton(z1, y, l2), _newton(z1, better, l2)
-    return RouteModel(
-        version, mean, scale, w[:-1], float(w[-1]), vector_dim, preferences, trained_on or {},
-        wb[:-1], float(wb[-1]),
-    )  # fmt: skip
+    return mean, scale, np.hstack([z, np.ones((len(z), 1))])
 
 
 def _newton(z1: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
@@ -115,9 +153,12 @@ def fold_models(
     version: str,
     preferences: dict[str, Preference],
     folds: int = FOLDS,
+    salt: str = "fold",
 ) -> dict[int, RouteModel]:
-    """One model per fold, each fitted without that fold's documents."""
-    fold = np.asarray([fold_of(g, folds) for g in data.groups])
+    """One model per fold (escalation gate included), each fitted without that fold's
+    documents."""
+    fold = np.asarray([fold_of(g, folds, salt) for g in data.groups])
+    gate_fold = np.asarray([fold_of(g, folds, salt) for g in data.gate_groups])
     return {
         k: fit(
             data.x[fold != k],
@@ -127,6 +168,7 @@ def fold_models(
             vector_dim,
             f"{version}-cv{k}",
             preferences,
+            gate=fit_gate(data.gate_x[gate_fold != k], data.gate_y[gate_fold != k]),
         )
         for k in range(folds)
     }

@@ -104,8 +104,14 @@ def test_other_suites_quick(eval_session, eval_grid: Grid) -> None:
     if auto:
         assert sum(view["auto_choices"].values()) == len(auto)
         # Past the small-document threshold, auto retrieves for the local question and
-        # reads everything for the global one.
-        big = {r["question_id"]: r["route_mode"] for r in auto if r["context_length"] == 40_000}
+        # reads everything for the global one. Behind the learned router, its escalation
+        # gate may then re-ask the retrieved answer with the whole text, when it expects
+        # that to pay (stuffing 40K tokens is cheap): the route ends `stuff`, escalated.
+        big = {
+            r["question_id"]: "rag" if r["escalated"] else r["route_mode"]
+            for r in auto
+            if r["context_length"] == 40_000
+        }
         assert big == {"router-local": "rag", "router-global": "stuff"}, big
 
 

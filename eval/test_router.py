@@ -81,7 +81,7 @@ def _replay(rows, n):
 
 def test_slice_goes_through_the_real_router(rows, tmp_path):
     items = _replay(rows, 60)
-    learned = 0
+    learned = gated = escalated = 0
     for item in items:
         res = item["results"]
         routed = res["router"]
@@ -96,11 +96,20 @@ def test_slice_goes_through_the_real_router(rows, tmp_path):
         assert res["oracle"].right == either
         dearest = max(res["always-stuff"].cost_usd, res["always-rag"].cost_usd)
         assert res["oracle"].cost_usd <= dearest
+        # the router's gate, like Self-Route, pays both calls exactly when it escalates
+        if routed.mode == "rag" and "expected gain" in routed.reason:
+            gated += 1
+            both = res["always-rag"].cost_usd + res["always-stuff"].cost_usd
+            paid = both if routed.escalated else res["always-rag"].cost_usd
+            assert routed.cost_usd == pytest.approx(paid, abs=1e-6)  # plans round to 1e-6
+            assert ("escalated: reading the whole text" in routed.reason) == routed.escalated
+            escalated += routed.escalated
         # Self-Route pays both calls exactly when it escalates
         sr = res["self-route"]
         both = res["always-rag"].cost_usd + res["always-stuff"].cost_usd
         assert sr.cost_usd == pytest.approx(both if sr.escalated else res["always-rag"].cost_usd)
     assert learned > 30
+    assert 0 < escalated < gated  # the gate escalates some rag answers, not all
     stuff, rag = summarise(items, "always-stuff"), summarise(items, "always-rag")
     assert stuff["stuff_share"] == 1 and rag["stuff_share"] == 0
     assert stuff["cost_usd"] > 10 * rag["cost_usd"]  # 32K-128K documents against 8K chunks

@@ -35,8 +35,9 @@ def query(body: QueryRequest, rp: ReadPathDep, caller: CallerDep, guard: GuardDe
     The router reads whole documents into a long-context model (`stuff`) or retrieves the
     relevant passages for a cheaper model (`rag`), from token counts stored at ingest; the
     `route` says which, with which model, why, the estimated cost and the costed
-    alternatives it rejected. A `rag` answer that lacks the answer is re-asked stuffed
-    (`route.escalated`). Citations are quotes checked against their page. 404: unknown
+    alternatives it rejected. A `rag` answer is re-asked stuffed (`route.escalated`) when
+    the learned router expects that to pay, or, without it, when the passages lacked the
+    answer. Citations are quotes checked against their page. 404: unknown
     document; 409: not ready; 422: an impossible forced mode or budget; 502: every model
     failed; 402: the key's or tenant's monthly budget cannot pay for it. With `stream:
     true`, server-sent events (see QueryRequest.stream).

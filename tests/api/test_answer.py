@@ -213,6 +213,48 @@ def test_streaming_escalation_resets_what_was_sent(corpus, fake, embedder):
     assert "".join(t for k, t in events[reset:] if k == "delta").strip() == "New York."
 
 
+def test_the_learned_gate_decides_the_escalation_from_the_rag_answer(corpus, fake, embedder):
+    """Behind the learned router, a rag answer escalates when the gate's expected gain
+    reaches what pays for stuffing, whatever the answer says; and the reason says so."""
+    from dataclasses import replace as with_
+
+    from core.question_vectors import static_minilm
+    from core.route_model import LearnedRouter, load_route_model
+
+    rp = _online(corpus, fake, embedder, cheap_stuff_max_tokens=500, retrieval_budget=600)
+    doc, question = corpus.ids["ivillage"], "Which state's law applies?"
+    hedged = "It may be New York law, but the passages seem unclear about it."
+    refusal = "The passages do not say."
+    shipped = LearnedRouter(load_route_model(), static_minilm(embedder))
+    rp.router = shipped
+    plan = prepare(rp, question, [doc], prefer="quality").plan
+    assert plan.mode == "rag" and plan.escalation.min_gain is not None
+    features = plan.escalation.question_features
+    gains = {
+        text: shipped.escalation_gain(features, text, found)
+        for text, found in ((hedged, True), (refusal, False))
+    }
+    # Value a right answer so that stuffing pays after the more promising answer only.
+    high, low = max(gains.values()), min(gains.values())
+    assert high > 0 and high - low > 0.01, gains
+    need = (high + max(low, 0.0)) / 2
+    value = plan.escalation.estimated_cost_usd / need
+    pref = with_(shipped.preference("quality"), gate_value_usd=value)
+    prefs = dict(shipped.model.preferences, quality=pref)
+    rp.router = LearnedRouter(with_(shipped.model, preferences=prefs), shipped.vectors)
+    for text, found in ((hedged, True), (refusal, False)):
+        fake.script("gpt-4o", Reply(_json(text, found), 900, 20))
+        fake.script("gpt-5.2", Reply(_json("New York law governs.", True), 6_000, 30))
+        answer = execute(rp, prepare(rp, question, [doc], prefer="quality"))
+        expected = gains[text] >= need
+        assert answer.escalated == expected, (text, gains)
+        assert answer.models_used == (["gpt-4o", "gpt-5.2"] if expected else ["gpt-4o"])
+        assert f"expected gain {gains[text]:+.2f}" in answer.route.reason
+        assert ("escalated: reading the whole text is worth it" in answer.route.reason) == expected
+        assert ("not escalated" in answer.route.reason) == (not expected)
+        assert shipped.version in answer.route.reason
+
+
 # --- citations and reply parsing ----------------------------------------------------------
 
 

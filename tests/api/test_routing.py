@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -211,10 +211,11 @@ def router(embedder):
 
 # Where the learned router rightly differs from TABLE, and why (index into TABLE -> outcome).
 LEARNED_DIFFERS = {
-    # A local question over mid-size documents: the rules always retrieve, and may
-    # escalate. The learned router weighs p(rag ok) against what stuffing gpt-5.2 adds;
-    # the shipped preferences do not escalate, because on LaRA a rag refusal is the right
-    # answer to a quarter of the questions and escalating it lost accuracy (ROUTING.md).
+    # A local question over mid-size documents: the rules always retrieve, and escalate
+    # every refusal. The learned router weighs p(rag ok) against what stuffing gpt-5.2
+    # adds, and when it retrieves, its escalation gate decides after the rag answer
+    # (not every refusal: on LaRA a rag refusal is the right answer to a quarter of the
+    # questions, and escalating all of them lost accuracy; ROUTING.md).
     3: "learned",
     11: "learned",
     17: "learned",
@@ -235,7 +236,7 @@ def test_route_table_with_the_learned_router(catalog, router, i):
     assert "p(rag ok)=" in route.reason and router.version in route.reason
     assert route.p_rag_ok is not None
     expected_rag = route.mode == "rag"
-    p, better = router.estimate(
+    p, better, features = router.estimate(
         question,
         count_tokens(question),
         sum(d.tokens for d in documents),
@@ -247,7 +248,35 @@ def test_route_table_with_the_learned_router(catalog, router, i):
     stuffs = [a for a in route.alternatives if a.mode == "stuff" and a.model == "gpt-5.2"]
     if expected_rag and not route.offline:  # offline, the paid ones are rejected for no key
         assert any("p(rag ok)" in a.rejected_because for a in stuffs)
-    assert route.escalation is None  # lara-dev-v1 escalates under no preference
+    if route.mode == "stuff":
+        assert route.escalation is None
+        return
+    # rag, with the same escalation in reserve as the rules, decided by the gate: it reads
+    # the question's features again, and needs the gain that pays for stuffing
+    assert route.escalation.model == escalate
+    assert route.escalation.question_features == features
+    if route.offline:  # priced as the paid models the reader stands in for: same choice
+        online = plan(question, documents, catalog, replace(policy, available=None), router)
+        assert route.escalation.min_gain == pytest.approx(online.escalation.min_gain)
+        assert "stuffing gpt-5.2 would add" in route.reason  # the price it weighed, named
+        return
+    value = router.preference("balanced").gate_value_usd
+    stuff_cost = route.escalation.estimated_cost_usd
+    assert route.escalation.min_gain == pytest.approx(stuff_cost / value, rel=1e-6)
+
+
+def test_a_comparison_within_one_document_is_the_learned_routers(catalog, router):
+    """LaRA asks many comparisons within one document ("how did X change compared to
+    ..."), so there the learned router decides; across documents, and for questions about
+    the whole text, the rules still stuff."""
+    question = "How did revenue change compared to the prior year?"
+    one = plan(question, docs(90_000), catalog, Policy(), router)
+    assert one.scope == "global" and one.p_rag_ok is not None
+    assert plan(question, docs(90_000), catalog, Policy()).mode == "stuff"  # no router
+    two = plan(question, docs(60_000, 60_000), catalog, Policy(), router)
+    assert (two.mode, two.p_rag_ok) == ("stuff", None)
+    whole = plan(GLOBAL_Q, docs(90_000), catalog, Policy(), router)
+    assert (whole.mode, whole.p_rag_ok) == ("stuff", None)
 
 
 def test_preference_moves_the_choice_the_right_way(catalog, router):

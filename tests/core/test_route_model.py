@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from core.question_vectors import static_minilm
 from core.route_features import BASE_FEATURES, base_features, question_type
+from core.route_gate import ANSWER_FEATURES, GATE_FEATURES, answer_features, gate_features
 from core.route_model import LearnedRouter, RouteModelError, load_route_model
 
 
@@ -18,6 +20,7 @@ def test_shipped_weights_load_and_name_their_version():
     assert model.vector_dim == 384 and model.better_weights is not None
     assert set(model.preferences) == {"cost", "balanced", "quality"}
     assert model.trained_on["cv_folds_by_document"] >= 2  # fitted by document folds
+    assert model.gate is not None and model.gate.weights.shape == (len(GATE_FEATURES),)
 
 
 def test_a_broken_weights_file_says_how_to_rebuild_it(tmp_path):
@@ -32,6 +35,30 @@ def test_a_broken_weights_file_says_how_to_rebuild_it(tmp_path):
         load_route_model(path)
     with pytest.raises(RouteModelError, match="cannot read"):
         load_route_model(tmp_path / "missing.json")
+    gate = dict(good["gate"], features=good["gate"]["features"][::-1])
+    path.write_text(json.dumps(dict(good, gate=gate)))
+    with pytest.raises(RouteModelError, match="gate features"):
+        load_route_model(path)
+    path.write_text(json.dumps(dict(good, gate=None)))  # weights without a gate still load
+    assert load_route_model(path).gate is None
+
+
+def test_the_gate_reads_the_rag_answer():
+    text = "Revenue may have risen to $4.2 million in 2023."
+    said = answer_features(text)
+    assert dict(zip(ANSWER_FEATURES, said, strict=True)) == pytest.approx(
+        {"refused": 0, "log_answer_chars": np.log1p(len(text)), "states_number": 1, "hedges": 1}
+    )
+    # a refusal in words, or the model's own found=false, is a refusal
+    assert answer_features("The passages do not mention revenue.")[0] == 1.0
+    assert answer_features("Revenue rose.", found=False)[0] == 1.0
+    base = base_features("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
+    x = gate_features(base, said)
+    assert x.shape == (len(GATE_FEATURES),)
+    router = LearnedRouter(load_route_model())
+    gains = [router.escalation_gain(tuple(base), text) for text in ("$4.2 million.", "")]
+    assert all(-1 <= g <= 1 for g in gains) and gains[0] != gains[1]
+    assert LearnedRouter(replace(router.model, gate=None)).escalation_gain(base, "x") is None
 
 
 def test_static_minilm_vectors(embedder):
@@ -53,8 +80,9 @@ def test_features_and_the_choice():
     feats = base_features("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
     assert len(feats) == len(BASE_FEATURES)
     router = LearnedRouter(load_route_model())
-    p_ok, p_better = router.estimate("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
-    assert 0 < p_better <= p_ok < 1
+    question = "What was the net loss in 2023?"
+    p_ok, p_better, base = router.estimate(question, 9, 90_000, 1, 1.25, 0.15)
+    assert 0 < p_better <= p_ok < 1 and base == tuple(feats)
     # stuff 30% likelier better, rag 10%: the more a preference values an answer, the more
     # stuffing is worth; the shipped `cost` puts no value on it, so it never stuffs
     gains = [router.stuff_gain(0.7, 0.1, 0.01, pref) for pref in ("cost", "balanced", "quality")]

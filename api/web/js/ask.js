@@ -151,7 +151,7 @@ function badge(result) {
     el("dd", { textContent: `${(result.latency_ms / 1000).toFixed(2)} s` }),
   );
   const box = el("div", { className: "badge" }, facts, el("p", { className: "reason-text", textContent: r.reason }));
-  if (r.escalated) box.append(el("p", { className: "escalated", textContent: "Escalated: retrieval lacked the answer, so the whole documents were read." }));
+  if (r.escalated) box.append(el("p", { className: "escalated", textContent: "Escalated: the question was asked again with the whole documents (the route's reason says why)." }));
   if (r.offline) box.append(el("p", { className: "muted small", textContent: "Answered by the offline reader (no model key configured): extractive, at $0." }));
   if (r.alternatives.length) {
     const rows = r.alternatives.map((a) =>
