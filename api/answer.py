@@ -160,7 +160,7 @@ def _run(rp: ReadPath, q: Question, streaming: bool) -> Iterator:
             reason=f"{first.reason}; escalated: {why}",
             estimated_cost_usd=round(first.estimated_cost_usd + route.estimated_cost_usd, 6),
         )
-    elif why and route.escalation is not None and route.escalation.min_gain is not None:
+    elif why:  # the gate's verdict against escalating
         route = replace(route, reason=f"{route.reason}; {why}")
     final = outcomes[-1]
     filenames = {d.id: d.filename for d in q.documents}

@@ -72,7 +72,8 @@ def learned_pick(
 def escalates(
     router: LearnedRouter | None, escalation: Escalation, answer: str, found: bool
 ) -> tuple[bool, str]:
-    """After a `rag` answer: stuff as well? And why, in words for the route's reason.
+    """After a `rag` answer: stuff as well? And why, in words for the route's reason
+    ("" when there is nothing to say: Self-Route that did not escalate).
 
     Without a gate in the plan's escalation (the rules, or weights without one) this is
     Self-Route: escalate when the model says the passages lack the answer (`found`
@@ -83,7 +84,7 @@ def escalates(
     if router is not None and features is not None and min_gain is not None:
         gain = router.escalation_gain(features, answer, found)
     if gain is None:
-        return not found, ESCALATION_NOTE
+        return (True, ESCALATION_NOTE) if not found else (False, "")
     verdict = f"expected gain {gain:+.2f} in accuracy, {min_gain:.2f} pays for it"
     if gain >= min_gain:
         return True, f"reading the whole text is worth it ({verdict}; router {router.version})"

@@ -201,17 +201,18 @@ def _escalation(
     """Self-Route in reserve for an auto `rag` plan, if stuffing fits and both calls stay
     within budget; behind a learned choice only where the preference asks for it, and
     then decided by the router's escalation gate where its weights have one."""
-    learned = pick is not None and router is not None
-    pref = router.preference(policy.prefer) if learned else None  # type: ignore[union-attr]
     long = opts.stuff_long
     if chosen.mode != "rag" or policy.mode != "auto" or not long.fits:
-        return None
-    if pref is not None and not pref.escalate:
         return None
     if policy.max_cost_usd is not None and chosen.cost + long.cost > policy.max_cost_usd:
         return None
     esc = Escalation(long.model.name, long.chain, long.cost, opts.doc_tokens)
-    if pref is None or router.model.gate is None:  # type: ignore[union-attr]
+    if pick is None or router is None:
+        return esc  # the rules decided: Self-Route
+    pref = router.preference(policy.prefer)
+    if not pref.escalate:
+        return None
+    if router.model.gate is None:
         return esc
     if pref.gate_value_usd <= 0:
         return None  # a right answer is worth nothing more here: never escalate

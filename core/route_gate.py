@@ -30,6 +30,7 @@ ANSWER_FEATURES = ("refused", "log_answer_chars", "states_number", "hedges")
 # passages lacked vs. a question about something the text never says), and a long
 # answer over a long document something else than over a short one.
 _QUESTION = BASE_FEATURES[:-4]  # the prices stay out of the interactions
+_LOG_TOKENS = BASE_FEATURES.index("log_tokens")
 GATE_FEATURES = (
     BASE_FEATURES
     + ANSWER_FEATURES
@@ -58,8 +59,7 @@ def gate_features(question: list[float] | tuple[float, ...], answer: list[float]
     """The gate's input: the question's base features, the answer's, and their interactions."""
     q = np.asarray(question, dtype=np.float64)
     refused, log_chars = answer[0], answer[1]
-    log_tokens = q[BASE_FEATURES.index("log_tokens")]
-    return np.concatenate([q, answer, refused * q[: len(_QUESTION)], [log_chars * log_tokens]])
+    return np.concatenate([q, answer, refused * q[: len(_QUESTION)], [log_chars * q[_LOG_TOKENS]]])
 
 
 @dataclass

@@ -72,7 +72,7 @@ class Replay:
                 model, escalated = route.escalation.model, True
                 text = answer(row, model, "stuff")
                 cost += route.escalation.estimated_cost_usd
-            if go or route.escalation.min_gain is not None:
+            if why:
                 reason = f"{reason}; {'escalated: ' if go else ''}{why}"
         right = score(row["task"], text, row["answer"])
         return Outcome(route.mode, model, escalated, right, cost, reason, route.p_rag_ok)
