@@ -129,8 +129,9 @@ def _attention(g: _Graph, x: str, prefix: str, bias: str, heads: int) -> str:
         projected = g.linear(x, f"{prefix}.attention.self.{name}")
         return g.op("Transpose", g.op("Reshape", projected, split), perm=perm)
 
-    # Scaled as torch's exported SDPA does, each side by head_dim ** -1/4: the same float
-    # rounding, so the int8 file's dynamic activation scales come out as they did.
+    # Scaled as torch's exported SDPA does, each side by head_dim ** -1/4 before the
+    # product: the same float rounding, so the fp32 vectors equal the torch export's bit
+    # for bit (scaling the scores after the product moved them by ~1e-6).
     root = g.const("quarter_root", np.array((hidden // heads) ** -0.25, np.float32))
     q = g.op("Mul", heads_of("query", [0, 2, 1, 3]), root)
     k = g.op("Mul", heads_of("key", [0, 2, 3, 1]), root)
