@@ -27,7 +27,7 @@ class _Graph:
         self.weights = weights
         self.nodes: list = []
         self.initializers: list = []
-        self.count = 0
+        self._count = 0
 
     def const(self, name: str, value: np.ndarray) -> str:
         """An initialiser, added once however often it is asked for by name."""
@@ -44,8 +44,8 @@ class _Graph:
     def op(self, op_type: str, *inputs: str, **attrs) -> str:
         from onnx import helper
 
-        self.count += 1
-        out = f"{op_type.lower()}_{self.count}"
+        self._count += 1
+        out = f"{op_type.lower()}_{self._count}"
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], **attrs))
         return out
 
