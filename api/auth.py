@@ -12,29 +12,24 @@ FOLIO_TENANT_ID.
 from __future__ import annotations
 
 import copy
-import ipaddress
 from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.read_path import ReadPath
-from core.budget import Budgets, Payer
-from core.keys import KeyStore
-from core.rate_limit import Limiter, open_limiter
-from core.registry import Registry, UsageRecord
+from core.access.budgets import Budgets, Payer
+from core.access.keys import KeyStore
+from core.access.rate_limits import Limiter, open_limiter
 from core.settings import Settings
+from core.storage.registry import Registry, UsageRecord
+from query.read_path import ReadPath
 
 _CHALLENGE = 'Bearer realm="folio"'
 _NO_KEY = (
     "this route needs an API key: send `Authorization: Bearer <key>` (`folio serve` printed"
     " one on first start and keeps it in DATA_DIR/admin.key; `folio keys create` makes more)"
 )
-
-
-class UnsafeBindError(RuntimeError):
-    """FOLIO_AUTH=off on an address other hosts can reach."""
 
 
 @dataclass(frozen=True)
@@ -59,33 +54,13 @@ class Guard:
     settings: Settings
     keys: KeyStore
     budgets: Budgets
-    limiter: Limiter  # shared by the replicas when the broker is Redis (core.rate_limit)
+    limiter: Limiter  # shared by the replicas when the broker is Redis (core.access.rate_limits)
 
 
 def build_guard(settings: Settings, registry: Registry) -> Guard:
     """The guard of one API process; close `guard.limiter` at shutdown."""
     keys = KeyStore(registry)
     return Guard(settings, keys, Budgets(registry, keys), open_limiter(settings.broker_url))
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def require_safe_bind(settings: Settings, host: str | None = None) -> None:
-    """Refuse to serve without keys on an address other machines can reach."""
-    host = host or settings.host
-    if settings.auth == "off" and not is_loopback(host):
-        raise UnsafeBindError(
-            f"FOLIO_AUTH=off is allowed only on a loopback address, not {host!r}: anyone who"
-            " reaches the port could read and delete every document. Bind 127.0.0.1, or"
-            " keep FOLIO_AUTH=on and use keys (README, Keys and tenants)."
-        )
 
 
 # Declares the scheme in OpenAPI (the Authorize button of /docs); the checks are ours.
@@ -128,8 +103,8 @@ def require_admin(caller: Caller) -> Caller:
 
 
 def scoped_read_path(base: ReadPath, caller: Caller) -> ReadPath:
-    """The shared read path acting for `caller`: its tenant's documents, and ledger rows
-    with its tenant and key."""
+    """The shared read path acting for `caller`: its tenant's documents, its budgets, and
+    ledger rows with its tenant and key."""
     models = copy.copy(base.models)  # shares the providers' HTTP clients
     ledger = base.models.ledger
     if ledger is not None:
@@ -138,4 +113,10 @@ def scoped_read_path(base: ReadPath, caller: Caller) -> ReadPath:
             ledger(replace(row, tenant_id=caller.tenant_id, key_id=caller.key_id))
 
         models.ledger = stamped
-    return replace(base, tenant_id=caller.tenant_id, key_id=caller.key_id, models=models)
+    return replace(
+        base,
+        tenant_id=caller.tenant_id,
+        key_id=caller.key_id,
+        key_budget_usd=caller.budget_usd,
+        models=models,
+    )

@@ -13,15 +13,15 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from api.auth import Caller, Guard, authenticate, require_admin, scoped_read_path
-from api.metrics import Metrics
-from api.read_path import ReadPath
-from api.uploads import JobQueue, Uploads
-from core.embeddings import Embedder
-from core.files import FileStore
-from core.pages import PageStore
-from core.registry import Registry
+from core.embeddings.embedders import Embedder
+from core.metrics import Metrics
 from core.settings import Settings
-from core.store import ChunkStore
+from core.storage.chunks import ChunkStore
+from core.storage.files import FileStore
+from core.storage.pages import PageStore
+from core.storage.registry import Registry
+from ingest.uploads import JobQueue, Uploads
+from query.read_path import ReadPath
 
 
 @dataclass

@@ -1,8 +1,8 @@
-"""Errors as HTTP answers, in one place: the domain errors' status table, and error bodies
-in the documented shapes whatever the input.
+"""Errors as HTTP answers, in one place: error bodies in the documented shapes whatever
+the input.
 
-Domain errors' messages are written for the person asking, so they go out as `detail`;
-routes let them rise and `register()` answers each with its status.
+Errors a person can act on (core.errors.FolioError) go out as `detail` with their own
+status; routes let them rise and `register()` answers each.
 
 FastAPI's own 422 echoes each offending `input` back; a NaN or an infinity there cannot
 be written as JSON (a 500 instead of the 422), and a huge input would be sent back whole.
@@ -16,22 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import answer
-from api.routing import RouteError
-from api.schemas import ErrorOut
-from core.budget import BudgetExceeded
-from core.llm import AllModelsFailed
+from api.schemas.common import ErrorOut
+from core.errors import FolioError
 
-STATUS: dict[type[Exception], int] = {
-    answer.DocumentNotFound: 404,
-    answer.DocumentNotReady: 409,
-    answer.NoDocuments: 409,
-    RouteError: 422,
-    answer.RetrievalUnavailable: 503,
-    AllModelsFailed: 502,
-    BudgetExceeded: 402,
-}
-DOMAIN_ERRORS = tuple(STATUS)
+#: The statuses of the read path's errors (query.answer, routing, budgets, models), for
+#: the OpenAPI text of the routes that answer questions.
+QUERY_STATUSES = (402, 404, 409, 422, 502, 503)
 
 
 def responses(*codes: int) -> dict:
@@ -39,20 +29,15 @@ def responses(*codes: int) -> dict:
     return {code: {"model": ErrorOut} for code in sorted(set(codes))}
 
 
-def status_of(exc: Exception) -> int:
-    """The HTTP status of a domain error of STATUS."""
-    return next(code for kind, code in STATUS.items() if isinstance(exc, kind))
-
-
 async def domain_error(request: Request, exc: Exception) -> JSONResponse:
-    """A domain error raised anywhere under a route, answered with its STATUS code."""
-    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+    """A FolioError raised anywhere under a route, answered with its own status."""
+    assert isinstance(exc, FolioError)
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
 
 def register(app: FastAPI) -> None:
-    """Install the handlers: each domain error of STATUS, and request validation."""
-    for kind in STATUS:
-        app.add_exception_handler(kind, domain_error)
+    """Install the handlers: every FolioError, and request validation."""
+    app.add_exception_handler(FolioError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
 
 

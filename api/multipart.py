@@ -12,19 +12,24 @@ from collections.abc import Callable, Iterable, Iterator
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from core.files import FileTooLargeError
+from core.errors import FolioError
+from core.storage.files import FileTooLargeError
 
 HEAD_BYTES = 1024
 _MAX_FIELD = 1024
 _MAX_FILENAME = 4096
 
 
-class FormError(ValueError):
+class FormError(FolioError, ValueError):
     """The form is malformed or lacks its `file` field."""
+
+    status = 422
 
 
 class NotMultipartError(FormError):
     """The request is not multipart/form-data at all."""
+
+    status = 415
 
 
 class FormStream:
@@ -103,7 +108,7 @@ class FormStream:
         name = options.get(b"name", b"").decode("utf-8", "replace")
         if name == "file" and not self._file_seen:
             self._target, self._file_seen = "file", True
-            # As sent (bounded): api.uploads.safe_filename decides what is kept.
+            # As sent (bounded): ingest.uploads.safe_filename decides what is kept.
             self.filename = options.get(b"filename", b"")[:_MAX_FILENAME].decode("utf-8", "replace")
         elif name == "password":
             self._target = "password"

@@ -40,7 +40,7 @@ BATCH = 256
 
 def base_corpus(n_queries: int):
     """(chunks, vectors, queries, query vectors): the contracts chunked and embedded once."""
-    from core.embeddings import LocalEmbedder
+    from core.embeddings.embedders import LocalEmbedder
     from ingest.chunk import chunk_pages
 
     rows = [json.loads(line) for line in open(CNLI / "queries.jsonl", encoding="utf-8")]
@@ -56,7 +56,7 @@ def base_corpus(n_queries: int):
 def copies(chunks, vectors, total: int):
     """Batches of (tenant, StoredChunks, vectors) until `total` chunks: copy k of the
     base corpus is document `c{k}`, in tenant t{k % 10}, its vectors jittered by seed k."""
-    from core.store import StoredChunk
+    from core.storage.chunks import StoredChunk
 
     made, k = 0, 0
     while made < total:
@@ -76,12 +76,12 @@ def copies(chunks, vectors, total: int):
 def run(engine: str, size: int, base, workdir: Path, optimize: bool = False) -> dict:
     from qdrant_client import QdrantClient
 
-    from core.store import ChunkStore
-    from core.store_edge import EdgeClient
+    from core.storage.edge import EdgeClient
+    from core.storage.stores import store_for
 
     chunks, vectors, questions, qvecs = base
     client = EdgeClient(workdir / "edge") if engine == "edge" else QdrantClient(path=str(workdir))
-    store = ChunkStore(client, "bench", 384)
+    store = store_for(client, "bench", 384)
     started, cpu = time.perf_counter(), time.process_time()
     for tenant, stored, vecs in copies(chunks, vectors, size):
         store.upsert(tenant, stored, vecs.tolist())

@@ -25,8 +25,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=400)
     args = parser.parse_args()
-    from core.embeddings import SentenceTransformerEmbedder
-    from core.onnx_embedder import OnnxEmbedder
+    from core.embeddings.embedders import SentenceTransformerEmbedder
+    from core.embeddings.onnx_embedder import OnnxEmbedder
     from ingest.chunk import chunk_pages
     from ingest.pdf import read_pages
 

@@ -103,7 +103,7 @@ def run_folio_cli(files: list[Path], workdir: Path) -> dict:
 def run_embedder_only(files: list[Path], workdir: Path) -> dict:
     """The ceiling: only the embedding of folio's own chunks (its chunk size, its batches
     of EMBED_BATCH, the same default embedder), nothing else timed."""
-    from core.embeddings import build_embedder
+    from core.embeddings.embedders import build_embedder
     from core.settings import Settings
     from ingest.chunk import chunk_pages
     from ingest.ingestor import EMBED_BATCH

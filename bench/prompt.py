@@ -16,13 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from api import context, prompt
-from api.routing import Policy, plan
-from core.catalog import load_catalog
-from core.pages import PageStore, PageText
-from core.registry import Document
-from core.tokens import count_tokens
+from core.llm.catalog import load_catalog
+from core.storage.pages import PageStore, PageText
+from core.storage.registry import Document
+from core.text.tokens import count_tokens
 from ingest.pdf import read_pages
+from query import context, prompt
+from query.routing.plan import Policy
+from query.routing.router import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FOLIO_SHARED_DATA", ROOT.parent / "shared" / "data"))

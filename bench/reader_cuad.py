@@ -20,7 +20,7 @@ import re
 import time
 from pathlib import Path
 
-from core.reader import OfflineReader, Passage
+from core.reader.offline import OfflineReader, Passage
 from ingest.pdf import read_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def main() -> None:
     args = ap.parse_args()
     embedder = None
     if args.embedder:
-        from core.embeddings import LocalEmbedder
+        from core.embeddings.embedders import LocalEmbedder
 
         embedder = LocalEmbedder()
     reader = OfflineReader(embedder)

@@ -16,13 +16,14 @@ import argparse
 import statistics
 import time
 
-from api.route_learned import escalates
-from api.routing import Policy, plan
-from core.catalog import load_catalog
-from core.embeddings import LocalEmbedder
-from core.question_vectors import static_minilm
-from core.route_model import LearnedRouter, load_route_model
+from core.embeddings.embedders import LocalEmbedder
+from core.embeddings.question_vectors import static_minilm
+from core.llm.catalog import load_catalog
 from eval.lara import DEFAULT_DATA, document, load_rows
+from query.routing.escalation import escalates
+from query.routing.model import LearnedRouter, load_route_model
+from query.routing.plan import Policy
+from query.routing.router import plan
 
 
 def _timings(rows, catalog, router, repeat: int) -> list[float]:

@@ -69,8 +69,8 @@ def _events(body: dict, url: str | None, settings: Settings, err: Console, strea
 
 def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
     """No server: this process opens the data dir and answers (it is the composition root)."""
-    from api import answer
-    from api.responses import event_data
+    from query import answer
+    from query.views import event_view
 
     with local_read_path(settings, err) as rp:
         q = answer.prepare(
@@ -81,8 +81,8 @@ def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
             body.get("max_cost_usd"),
             body.get("prefer"),
         )
-        for kind, value in answer.stream(rp, q):
-            yield kind, event_data(kind, value)
+        for event in answer.stream(rp, q):
+            yield event_view(event)
 
 
 def _show(events: Iterator[Event], out: Console, quiet: bool) -> dict:

@@ -45,7 +45,7 @@ def retrieval_command(
 ) -> None:
     """Score folio's retrieval on ContractNLI (and CUAD): precision, recall, page recall @k."""
     from client import FolioClient
-    from core.admin_key import client_key
+    from core.access.admin_key import client_key
     from core.settings import Settings
     from eval.retrieval_bench import run_retrieval
     from eval.retrieval_run import SETTINGS

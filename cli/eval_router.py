@@ -36,16 +36,16 @@ def router_command(
 ) -> None:
     """Score always-stuff, always-rag, Self-Route, today's rule, the learned router and the
     oracle on real LaRA answers; write results.jsonl, report.md and frontier PNGs."""
-    from core.catalog import CatalogError, load_catalog
-    from core.embeddings import LocalEmbedder
-    from core.question_vectors import static_minilm
-    from core.route_model import DEFAULT_FILE, LearnedRouter, RouteModelError, load_route_model
+    from core.embeddings.embedders import LocalEmbedder
+    from core.embeddings.question_vectors import static_minilm
+    from core.llm.catalog import CatalogError, load_catalog
     from eval import router_report
     from eval.judge import build_judge
     from eval.lara import data_digest, fold_of, load_rows
     from eval.router_eval import train as fit_router
     from eval.router_replay import Replay
     from eval.router_train import FOLDS, examples, fold_models
+    from query.routing.model import DEFAULT_FILE, LearnedRouter, RouteModelError, load_route_model
 
     err = Console(stderr=True)
     try:

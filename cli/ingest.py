@@ -25,9 +25,9 @@ from rich.table import Table
 from cli.server import connect
 from client import FolioClient, ServerError
 from core.logs import configure_cli_logging
-from core.registry import Document
 from core.settings import Settings
-from core.store import StoreLockedError
+from core.storage.chunks import StoreLockedError
+from core.storage.registry import Document
 
 if TYPE_CHECKING:
     from ingest.ingestor import Ingestor
@@ -81,7 +81,7 @@ def ingest(
 
 def _local_ingestor(settings: Settings, first: Path | None, password: str | None) -> Ingestor:
     """The in-process ingestor, with `first` already parsing ahead (module doc)."""
-    from core.files import FileStore
+    from core.storage.files import FileStore
     from ingest.limits import IngestLimits
     from ingest.ocr import OcrOptions
     from ingest.sandbox import Parsers, parse_job

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.keys import ApiKey, KeyRequestError, KeyStore
-from core.registry import open_registry
+from core.access.keys import ApiKey, KeyRequestError, KeyStore
 from core.settings import Settings
+from core.storage.registry import open_registry
 
 keys_app = typer.Typer(
     help="API keys: create (one tenant each), list, revoke.", no_args_is_help=True

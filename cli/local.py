@@ -12,18 +12,18 @@ from contextlib import ExitStack, contextmanager
 import typer
 from rich.console import Console
 
-from api.errors import DOMAIN_ERRORS, status_of
-from api.read_path import ReadPath, build_read_path
 from client import ServerError
+from core.errors import FolioError
 from core.settings import Settings
+from query.read_path import ReadPath, build_read_path
 
 
 @contextmanager
 def local_read_path(settings: Settings, err: Console) -> Iterator[ReadPath]:
     """The read path over the local data dir, opened as the API opens it; domain errors
     come out as ServerError, with the status the API would have answered."""
-    from api.app import open_clients
-    from core.store import StoreLockedError
+    from core.storage.chunks import StoreLockedError
+    from core.storage.clients import open_clients
 
     # connect() has said why no server is used (none answers, or it serves another dir).
     err.print(f"[dim]answering in this process over {settings.data_dir}[/dim]")
@@ -35,5 +35,5 @@ def local_read_path(settings: Settings, err: Console) -> Iterator[ReadPath]:
             raise typer.Exit(2) from None
         try:
             yield build_read_path(settings, registry, pages, store, embedder)
-        except DOMAIN_ERRORS as exc:
-            raise ServerError(status_of(exc), str(exc)) from None
+        except FolioError as exc:
+            raise ServerError(exc.status, str(exc)) from None

@@ -52,8 +52,9 @@ def reindex(settings: Settings, to: Literal["edge", "local"], force: bool = Fals
     import qdrant_edge as qe
     from qdrant_client import models
 
-    from core.store import DENSE, SPARSE, has_local_store, open_local_client
-    from core.store_edge import EdgeClient
+    from core.storage.chunks import DENSE, SPARSE
+    from core.storage.edge import EdgeClient
+    from core.storage.qdrant import has_local_store, open_local_client
 
     started = time.perf_counter()
     name = settings.collection
@@ -63,12 +64,12 @@ def reindex(settings: Settings, to: Literal["edge", "local"], force: bool = Fals
         raise ValueError(f"no Edge store to copy at {settings.edge_path}")
     local, edge = open_local_client(settings), EdgeClient(settings.edge_path)
     try:
-        from core.store import ChunkStore
+        from core.storage.stores import store_for
 
         source = "local" if to == "edge" else "edge"
         source_count = _count(local, edge, name, source)
         # the target collection gets the source's dimension (an API embedder's may differ)
-        target = ChunkStore(edge if to == "edge" else local, name, _dim(local, edge, name, source))
+        target = store_for(edge if to == "edge" else local, name, _dim(local, edge, name, source))
         if _count(local, edge, name, to) and not force:
             raise ValueError(f"the {to} store already holds points; pass --force to replace")
         copied = 0
@@ -125,7 +126,7 @@ def _count(local, edge, name: str, engine: str) -> int:
 
 def _dim(local, edge, name: str, engine: str) -> int:
     if engine == "local":
-        from core.store import DENSE
+        from core.storage.chunks import DENSE
 
         return local.get_collection(name).config.params.vectors[DENSE].size
     import qdrant_edge as qe

@@ -55,12 +55,11 @@ def _search(body: dict, url: str | None, settings: Settings, err: Console) -> di
     if client is not None:
         with client:
             return client.search(body)
-    from api.schemas_search import SearchResponse
-    from api.search import search as search_passages
+    from query.search import search as search_passages
+    from query.views import search_view
 
     with local_read_path(settings, err) as rp:
-        found = search_passages(rp, body["query"], body["document_ids"], body["k"])
-        return SearchResponse.of(found).model_dump()
+        return search_view(search_passages(rp, body["query"], body["document_ids"], body["k"]))
 
 
 def _table(result: dict) -> Table:

@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from api.auth import UnsafeBindError, require_safe_bind
-from core.admin_key import ensure_admin_key, saved_key_valid
-from core.keys import KeyStore
+from core.access.admin_key import ensure_admin_key, saved_key_valid
+from core.access.binding import UnsafeBindError, require_safe_bind
+from core.access.keys import KeyStore
 from core.logs import configure_logging, secret_values
-from core.registry import open_registry
 from core.settings import Settings
-from core.store import StoreLockedError, open_client
+from core.storage.chunks import StoreLockedError
+from core.storage.registry import open_registry
+from core.storage.stores import open_client
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from client import FolioClient, default_url
-from core.admin_key import client_key
+from core.access.admin_key import client_key
 from core.instance import read_instance_id
 from core.settings import Settings
 

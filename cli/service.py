@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.app import create_app
-from core.embeddings import Embedder
+from core.embeddings.embedders import Embedder
 from core.settings import Settings
 from workers.runtime import start_jobs
 

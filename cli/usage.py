@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.registry import open_registry
 from core.settings import Settings
+from core.storage.registry import open_registry
 
 COLUMNS = ("calls", "input_tokens", "cached_input_tokens", "output_tokens", "cost_usd")
 

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from core.logs import configure_logging, secret_values
 from core.settings import Settings
-from core.store import StoreLockedError
+from core.storage.chunks import StoreLockedError
 
 
 def register(app: typer.Typer) -> None:
@@ -77,8 +77,8 @@ def worker(
 def _check(settings: Settings, err: Console) -> int:
     """What a container healthcheck needs: the worker's dependencies answer. An embedded
     store is not opened (the running worker owns it)."""
-    from core.registry import open_registry
-    from core.store import open_client
+    from core.storage.registry import open_registry
+    from core.storage.stores import open_client
     from workers.app import create_celery
 
     probes = {

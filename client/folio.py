@@ -36,7 +36,7 @@ def default_url(settings: Settings) -> str:
 class FolioClient:
     """A thin synchronous client for one folio server. Answers can take minutes, so
     `timeout_s` bounds each read; connecting gives up after 5 s. `api_key` goes with
-    every request as `Authorization: Bearer` (see core.admin_key.client_key)."""
+    every request as `Authorization: Bearer` (see core.access.admin_key.client_key)."""
 
     def __init__(self, base_url: str, timeout_s: float = 900.0, api_key: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")

@@ -71,7 +71,7 @@ class RequestIdFilter(logging.Filter):
 _CREDENTIAL = re.compile(
     r"(?i)\b(?P<scheme>bearer)(?P<sep>\s+)[A-Za-z0-9._~+/=-]{8,}"
     r"|\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"
-    r"|\bfolio_[A-Za-z0-9_-]{32,}"  # folio's own API keys (core.keys)
+    r"|\bfolio_[A-Za-z0-9_-]{32,}"  # folio's own API keys (core.access.keys)
     r"|(?P<field>(?:authorization|proxy-authorization|x-api-key|api[-_]?key|access[-_]?token"
     r"|password|secret)[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)[^\s\"',;}]{4,}"
 )
@@ -88,7 +88,7 @@ def _mask_credential(match: re.Match) -> str:
 class Redactor:
     """Masks the given secret values, and anything shaped like a credential (bearer tokens,
     `sk-…` keys, `api_key=…`), in a piece of text. The one redaction used by the logs
-    (RedactingFilter) and by model errors that reach a response (core.llm_openai)."""
+    (RedactingFilter) and by model errors that reach a response (core.llm.openai_chat)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len)

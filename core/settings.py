@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=16, ge=0)
     index_titles: bool = True  # file names join each chunk's BM25 terms (corpus-wide search)
     max_upload_mb: int = Field(default=100, ge=1)
-    embedding_provider: str = "local"  # see core.embeddings.EMBEDDERS
+    embedding_provider: str = "local"  # see core.embeddings.embedders.EMBEDDERS
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_batch_size: int = Field(default=16, ge=1)  # sentence-transformers provider
     # local provider: int8 ONNX weights (MatMul, per channel); same ContractNLI recall as fp32,
@@ -71,13 +71,13 @@ class Settings(BaseSettings):
     stale_processing_s: int = 600
 
     # Models
-    models_file: Path | None = None  # unset: the packaged core/models.yaml
+    models_file: Path | None = None  # unset: the packaged core/llm/models.yaml
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
     # The learned router (docs/ROUTING.md): its weights file, and the default preference.
-    route_model_file: Path | None = None  # unset: the packaged core/route_model.json
+    route_model_file: Path | None = None  # unset: the packaged query/routing/route_model.json
     route_prefer: Literal["cost", "balanced", "quality"] = "balanced"
     route_learned: bool = True  # false: the size and scope rules alone decide
     route_retrieval_budget: int = Field(default=8_000, ge=500)  # tokens of passages for rag

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from core.tokens import count_tokens, encoding
+from core.text.tokens import count_tokens, encoding
 from eval.render import clean_text
 from ingest.pdf import PdfError, read_pages
 

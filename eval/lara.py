@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.catalog import Catalog
+from core.llm.catalog import Catalog
 
 REQUIRED = ("qid", "task", "length", "context_id", "context_tokens", "question", "answer", "preds")
 # LaRA kept no page boundaries; folio's PDFs run about this many o200k tokens a page,

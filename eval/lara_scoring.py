@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from core.lexical import terms
-from core.refusals import is_refusal
+from core.text.lexical import terms
+from core.text.refusals import is_refusal
 from eval.scoring import numbers
 
 F1_BAR = 0.5

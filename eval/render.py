@@ -16,7 +16,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from core.tokens import count_tokens
+from core.text.tokens import count_tokens
 
 # Characters outside latin-1 (or in its C1 control range, as cp1252 text read as latin-1
 # leaves them) mapped to what a typist would write; the core PDF fonts are latin-1 only.

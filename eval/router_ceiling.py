@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.catalog import load_catalog
+from core.llm.catalog import load_catalog
 from eval.lara import DEFAULT_DATA, load_rows
 from eval.router_replay import Replay
 

@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from core.catalog import Catalog
-from core.question_vectors import QuestionVectors
-from core.route_model import PREFERENCES, LearnedRouter, Preference, RouteModel
+from core.embeddings.question_vectors import QuestionVectors
+from core.llm.catalog import Catalog
 from eval.lara import fold_of
 from eval.router_replay import Replay
 from eval.router_train import (
@@ -31,6 +30,7 @@ from eval.router_train import (
     fold_models,
     log_loss,
 )
+from query.routing.model import PREFERENCES, LearnedRouter, Preference, RouteModel
 
 VERSION = "lara-dev-v2"
 L2 = 1000.0  # chosen by out-of-fold log loss over 10..10,000 (see docs/ROUTING.md)
@@ -108,7 +108,9 @@ def train(
         "cv_folds_by_document": FOLDS,
         "cv_log_loss": round(cv, 4),
         "base_rate_rag_ok": round(float(data.y.mean()), 4),
-        "question_vectors": "static MiniLM (core/question_vectors.py)" if dim else "none",
+        "question_vectors": (
+            "static MiniLM (core/embeddings/question_vectors.py)" if dim else "none"
+        ),
     }
     gate = fit_gate(data.gate_x, data.gate_y)
     model = fit(data.x, data.y, data.better, L2, dim, VERSION, prefs, meta, gate)

@@ -16,14 +16,14 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from core.catalog import load_catalog
-from core.embeddings import LocalEmbedder
-from core.question_vectors import static_minilm
-from core.route_model import LearnedRouter
+from core.embeddings.embedders import LocalEmbedder
+from core.embeddings.question_vectors import static_minilm
+from core.llm.catalog import load_catalog
 from eval.lara import DEFAULT_DATA, fold_of, load_rows
 from eval.router_eval import DEFAULT_PREFS, L2, MAIN_PAIR, tune
 from eval.router_replay import Replay
 from eval.router_train import FOLDS, examples, fold_models
+from query.routing.model import LearnedRouter
 
 
 def _summary(outs: list, best_fixed: float, budget: float) -> str:

@@ -1,6 +1,6 @@
 """Replay LaRA's real model answers through folio's real router, and score each strategy.
 
-For every question, `api.routing.plan()` is called on a document of that question's
+For every question, `query.routing.router.plan()` is called on a document of that question's
 token count, with a catalog holding just the two models compared; the answer LaRA
 recorded for the side (and model) it picked is scored by eval/lara_scoring.py, and the
 cost is the plan's own catalog estimate. This is the one place eval/ imports api/: the
@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from api.route_learned import escalates
-from api.routing import Policy, RoutePlan, plan
-from core.catalog import Catalog
-from core.route_model import LearnedRouter
+from core.llm.catalog import Catalog
 from eval.lara import answer, document, pair_catalog
 from eval.lara_scoring import is_refusal, score
+from query.routing.escalation import after_rag
+from query.routing.model import LearnedRouter
+from query.routing.plan import Policy, RoutePlan
+from query.routing.router import plan
 
 BASELINES = ("always-stuff", "always-rag", "self-route", "today's rule", "oracle")
 
@@ -60,21 +61,18 @@ class Replay:
 
     def follow(self, row: dict, route: RoutePlan, router: LearnedRouter | None = None) -> Outcome:
         """Score the answer of the side a plan picked, escalating as answer.py does (the
-        same `escalates`: a refusal without a gate, the router's gate with one; both calls
+        same `after_rag`: a refusal without a gate, the router's gate with one; both calls
         paid). LaRA's answers carry no `found` flag: a refusal in words stands for it."""
         text = answer(row, route.model, route.mode)
         cost, model, escalated = route.estimated_cost_usd, route.model, False
-        reason = route.reason
-        if route.mode == "rag" and route.escalation is not None:
-            said = text or ""
-            go, why = escalates(router, route.escalation, said, not is_refusal(said))
-            if go:
-                model, escalated = route.escalation.model, True
-                text = answer(row, model, "stuff")
-                cost += route.escalation.estimated_cost_usd
-            if why:
-                reason = f"{reason}; {'escalated: ' if go else ''}{why}"
+        said = text or ""
+        verdict = after_rag(router, route, said, not is_refusal(said))
+        if verdict.stuffed is not None:
+            model, escalated = verdict.stuffed.model, True
+            text = answer(row, model, "stuff")
+            cost += verdict.stuffed.estimated_cost_usd
         right = score(row["task"], text, row["answer"])
+        reason = verdict.route.reason
         return Outcome(route.mode, model, escalated, right, cost, reason, route.p_rag_ok)
 
     def baselines(self, row: dict) -> dict[str, Outcome]:

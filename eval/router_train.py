@@ -6,7 +6,7 @@ is right, or the stuff answer is wrong too (eval/lara_scoring.py). Every pair in
 the models' prices as well as with size and wording. Folds are by document
 (`eval.lara.fold_of`): no question is predicted by a model that saw its document.
 
-The escalation gate (core/route_gate.py) learns from the pairs in `GATE_PAIRS`, where
+The escalation gate (query/routing/gate.py) learns from the pairs in `GATE_PAIRS`, where
 the long-context model is the strong one, as in production: per question, the rag
 answer's features with the question's, and the label stuff right minus rag right.
 """
@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.catalog import Catalog
-from core.question_vectors import QuestionVectors
-from core.route_features import base_features
-from core.route_gate import GateModel, answer_features, gate_features
-from core.route_model import Preference, RouteModel
-from core.tokens import count_tokens
+from core.embeddings.question_vectors import QuestionVectors
+from core.llm.catalog import Catalog
+from core.text.tokens import count_tokens
 from eval.lara import answer, fold_of
 from eval.lara_scoring import score
+from query.routing.features import base_features
+from query.routing.gate import GateModel, answer_features, gate_features
+from query.routing.model import Preference, RouteModel
 
 TRAIN_PAIRS = (
     ("gpt-4o", "gpt-4o-mini"),

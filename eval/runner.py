@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from client import FolioClient, ServerError
-from core.catalog import Catalog
+from core.llm.catalog import Catalog
 from eval.document import build_document
 from eval.evidence import Evidence
 from eval.haystack import Haystack

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from client import FolioClient
-from core.admin_key import client_key
-from core.catalog import Catalog, CatalogError, load_catalog
+from core.access.admin_key import client_key
+from core.llm.catalog import Catalog, CatalogError, load_catalog
 from core.settings import Settings
 from eval.judge import build_judge
 from eval.report import ResultsWriter, write_report

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from core.lexical import terms as stems
+from core.text.lexical import terms as stems
 from eval.haystack import (
     Haystack,
     build_haystack,

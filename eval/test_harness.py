@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.tokens import count_tokens, encoding
+from core.text.tokens import count_tokens, encoding
 from eval.document import build_document
 from eval.evidence import Evidence, holds
 from eval.haystack import (

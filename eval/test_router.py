@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import load_catalog
-from core.route_model import LearnedRouter, load_route_model
+from core.llm.catalog import load_catalog
 from eval.lara import load_rows, pair_catalog
 from eval.lara_scoring import is_refusal, normalise, score, token_f1
 from eval.router_replay import Replay
 from eval.router_report import summarise, table, write_results
+from query.routing.model import LearnedRouter, load_route_model
 
 DATA = Path(
     os.environ.get(

@@ -3,7 +3,7 @@ type could reach at a cost limit (eval/router_ceiling.py)."""
 
 from __future__ import annotations
 
-from core.catalog import load_catalog
+from core.llm.catalog import load_catalog
 from eval.lara import DEFAULT_DATA, load_rows
 from eval.router_ceiling import cell_ceiling
 from eval.router_replay import Replay

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from llama_index.core.node_parser import SentenceSplitter
 
-from core.tokens import count_tokens, tokenizer
-
-PAGE_SEPARATOR = "\n\n"
+from core.storage.pages import PAGE_SEPARATOR
+from core.text.tokens import count_tokens, tokenizer
 
 
 @dataclass

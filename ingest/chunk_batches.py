@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from core.pages import PageText
-from core.registry import Document
-from core.store import StoredChunk
+from core.storage.chunks import StoredChunk
+from core.storage.registry import Document
 from ingest.chunk import Chunk
 from ingest.ingestor import Ingestor
 
@@ -41,8 +40,3 @@ class ChunkBatches:
         ]
         self.ing.store.upsert(self.doc.tenant_id, stored, vectors, title=self.title)
         self.upsert_s += time.perf_counter() - mark
-
-
-def page_texts(texts: list[str], page_tokens: list[int]):
-    """The stored form of a document's page texts and token counts (pages count from 1)."""
-    return (PageText(i + 1, t, n) for i, (t, n) in enumerate(zip(texts, page_tokens, strict=True)))

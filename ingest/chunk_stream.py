@@ -23,7 +23,7 @@ import threading
 
 from llama_index.core.node_parser import SentenceSplitter
 
-from core.tokens import count_tokens, tokenizer
+from core.text.tokens import count_tokens, tokenizer
 from ingest.chunk import PAGE_SEPARATOR, Chunk, locate_chunk
 
 #: Imported by nltk only for features folio never uses (collocation statistics, sklearn

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.embeddings import Embedder, build_embedder
-from core.files import FileStore
-from core.pages import PageStore
-from core.registry import Registry, open_registry
-from core.store import ChunkStore, open_client
+from core.embeddings.embedders import Embedder, build_embedder
+from core.storage.chunks import ChunkStore
+from core.storage.files import FileStore
+from core.storage.pages import PageStore
+from core.storage.registry import Registry, open_registry
+from core.storage.stores import open_store
 from ingest.limits import IngestLimits
 from ingest.ocr import OcrOptions
 from ingest.sandbox import Parsers
@@ -78,7 +79,7 @@ def build_ingestor(
     embedder = embedder or build_embedder(settings)
     return Ingestor(
         registry=registry or open_registry(settings),
-        store=store or ChunkStore(open_client(settings), settings.collection, embedder.dim),
+        store=store or open_store(settings, embedder.dim),
         embedder=embedder,
         files=files or FileStore(settings.files_dir),
         pages=pages or PageStore(settings.pages_dir),

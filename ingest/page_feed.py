@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import closing
 
-from core.tokens import count_tokens
+from core.text.tokens import count_tokens
 from ingest.chunk_stream import ChunkStream
 from ingest.limits import IngestLimits
 from ingest.pdf import LimitError, Page

@@ -12,9 +12,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from core.registry import Document
+from core.reader.contract import read_contract
+from core.storage.pages import PageStore, PageText
+from core.storage.registry import Document
 from ingest.chunk import Chunk, chunk_pages
-from ingest.chunk_batches import ChunkBatches, page_texts
+from ingest.chunk_batches import ChunkBatches
 from ingest.ingestor import EMBED_BATCH, Ingestor, IngestResult
 from ingest.ocr import OcrTally
 from ingest.page_feed import PageFeed
@@ -203,7 +205,7 @@ def _embed(
     timings.setdefault("chunk_s", 0.0)  # chunking ran inside parse_s, on the feed's thread
 
     if not resumed:
-        ing.pages.write(doc.id, page_texts(texts, page_tokens))
+        store_pages(ing.pages, doc.id, texts, page_tokens)
     timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings = {k: round(v, 4) for k, v in timings.items()}
     tokens = sum(page_tokens)
@@ -234,9 +236,21 @@ def _pause(doc, ing, texts, page_tokens, timings, started, next_chunk) -> None:
     """Store what a resumed run needs (page texts once, times so far), put the document
     back to `queued` with its progress as it is, and raise Paused."""
     if not timings.get("paused"):
-        ing.pages.write(doc.id, page_texts(texts, page_tokens))
+        store_pages(ing.pages, doc.id, texts, page_tokens)
     timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings["paused"] = timings.get("paused", 0.0) + 1
     ing.registry.update(doc.id, status="queued", page_tokens=page_tokens, timings=timings)
     log.info("%s gives way to waiting documents before chunk %d", doc.id, next_chunk)
     raise Paused(doc.id, next_chunk)
+
+
+def store_pages(pages: PageStore, document_id: str, texts: list[str], tokens: list[int]) -> None:
+    """Keep a document's page texts and token counts (pages count from 1), with its
+    structure as a contract, which the reader uses to answer contract questions."""
+    rows = [PageText(i + 1, t, n) for i, (t, n) in enumerate(zip(texts, tokens, strict=True))]
+    try:
+        structure = read_contract(texts).to_dict()
+    except Exception:  # the structure helps answers; it must never fail an ingest
+        log.exception("no contract structure for %s", document_id)
+        structure = None
+    pages.write(document_id, rows, structure)

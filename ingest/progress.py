@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from core.registry import Document, Registry
+from core.storage.registry import Document, Registry
 
 ProgressFn = Callable[[Document], None]
 _EVERY_S = 0.5

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.embeddings import LocalEmbedder
+from core.embeddings.embedders import LocalEmbedder
 from core.settings import Settings
 from ingest.ingestor import Ingestor, build_ingestor
+from tests.query.corpus import Corpus, build_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 # Tests that are not about keys run without them (allowed: every test server binds
@@ -50,3 +51,12 @@ def ingestor(settings: Settings, embedder: LocalEmbedder) -> Ingestor:
     yield ing
     ing.parsers.close()
     ing.store.client.close()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, shared_data, embedder) -> Corpus:
+    """The four small CUAD contracts, ingested for real (embedded Qdrant, MiniLM, SQLite),
+    once per module that asks (about 10 s)."""
+    built = build_corpus(tmp_path_factory.mktemp("corpus"), shared_data, embedder)
+    yield built
+    built.ingestor.store.client.close()

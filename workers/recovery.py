@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from celery import bootsteps
 
-from core.registry import Registry, open_registry
+from core.storage.registry import Registry, open_registry
 
 if TYPE_CHECKING:
     from workers.base import FolioCelery

@@ -17,7 +17,7 @@ from celery import Task
 from celery.signals import task_postrun, task_prerun
 
 from core.logs import reset_request_id, set_request_id
-from core.registry import Registry, open_registry
+from core.storage.registry import Registry, open_registry
 from ingest.pipeline import Paused, ingest_document
 from workers.base import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER
 

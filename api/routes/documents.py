@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from api.deps import CallerDep, RegistryDep, ResourcesDep, UploadsDep
-from api.schemas import DocumentOut, DocumentPage, ErrorOut, InvalidOut, Status
-from api.uploads import UploadError
+from api.multipart import FormStream
+from api.schemas.common import ErrorOut, InvalidOut
+from api.schemas.documents import DocumentOut, DocumentPage, Status
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -22,7 +23,7 @@ _ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 409, 413, 415, 503)}
 }
 # Past this, SQL OFFSET overflows; no tenant has a billion documents.
 MAX_OFFSET = 1_000_000_000
-# The body is parsed as a stream by api.uploads, so FastAPI is told its shape here.
+# The body is parsed as a stream (api/multipart.py), so FastAPI is told its shape here.
 _UPLOAD_FORM = {
     "requestBody": {
         "required": True,
@@ -62,13 +63,12 @@ async def upload_document(
     when the file is not a PDF; 400 when the body ends early. Poll `GET /documents/{id}`
     for progress.
     """
+    uploads.check_declared_length(request.headers.get("content-length"))
+    form = FormStream(
+        request.headers.get("content-type", ""), _body_blocks(request), uploads.max_body
+    )
     try:
-        uploads.check_declared_length(request.headers.get("content-length"))
-        outcome = await run_in_threadpool(
-            uploads.receive, request.headers.get("content-type", ""), _body_blocks(request)
-        )
-    except UploadError as exc:
-        raise HTTPException(exc.status_code, str(exc)) from None
+        outcome = await run_in_threadpool(uploads.receive, form)
     except ClientDisconnect:  # the client went away mid-upload: nothing was kept
         return JSONResponse({"detail": "the upload ended early; nothing was kept"}, 400)
     if not outcome.queued:
@@ -128,10 +128,7 @@ def get_document_file(
 @router.delete("/{document_id}", status_code=204, responses=_ERRORS)
 def delete_document(document_id: str, uploads: UploadsDep) -> Response:
     """Delete a document with its file, chunks and page texts; 409 while it is being ingested."""
-    try:
-        uploads.remove(document_id)
-    except UploadError as exc:
-        raise HTTPException(exc.status_code, str(exc)) from None
+    uploads.remove(document_id)
     return Response(status_code=204)
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Resources
-from api.schemas import Health, Readiness
+from api.schemas.common import Health, Readiness
 
 router = APIRouter(tags=["health"])
 

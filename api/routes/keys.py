@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import AdminDep, CallerDep, GuardDep
 from api.errors import responses
-from api.schemas import InvalidOut
-from api.schemas_keys import KeyCreate, KeyCreated, KeyList, KeyOut
-from core.keys import KeyRequestError
+from api.schemas.common import InvalidOut
+from api.schemas.keys import KeyCreate, KeyCreated, KeyList, KeyOut
+from core.access.keys import KeyRequestError
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 

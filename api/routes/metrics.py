@@ -1,4 +1,4 @@
-"""GET /metrics: the service's Prometheus series (see api.metrics and docs/DEPLOY.md)."""
+"""GET /metrics: the service's Prometheus series (see core.metrics and docs/DEPLOY.md)."""
 
 from __future__ import annotations
 

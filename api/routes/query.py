@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api import answer
-from api.deps import CallerDep, GuardDep, ReadPathDep
-from api.errors import STATUS, responses
-from api.read_path import ReadPath
-from api.responses import event_data, query_response, sse
-from api.schemas import InvalidOut, QueryRequest, QueryResponse
-from core.llm import AllModelsFailed
+from api.deps import ReadPathDep
+from api.errors import QUERY_STATUSES, responses
+from api.responses import query_response, sse, sse_error
+from api.schemas.common import InvalidOut
+from api.schemas.query import QueryRequest, QueryResponse
+from core.llm.client import AllModelsFailed
+from query import answer
+from query.read_path import ReadPath
 
 router = APIRouter(tags=["query"])
 log = logging.getLogger(__name__)
 
-_ERRORS = responses(*STATUS.values(), 400, 413) | {422: {"model": InvalidOut}}
+_ERRORS = responses(*QUERY_STATUSES, 400, 413) | {422: {"model": InvalidOut}}
 
 
 @router.post(
@@ -29,7 +29,7 @@ _ERRORS = responses(*STATUS.values(), 400, 413) | {422: {"model": InvalidOut}}
     response_model_exclude_none=True,
     responses=_ERRORS | {200: {"content": {"text/event-stream": {}}}},
 )
-def query(body: QueryRequest, rp: ReadPathDep, caller: CallerDep, guard: GuardDep):
+def query(body: QueryRequest, rp: ReadPathDep):
     """Answer a question about the tenant's documents (default: every ready one).
 
     The router reads whole documents into a long-context model (`stuff`) or retrieves the
@@ -45,30 +45,19 @@ def query(body: QueryRequest, rp: ReadPathDep, caller: CallerDep, guard: GuardDe
     question = answer.prepare(
         rp, body.question, body.document_ids, body.mode, body.max_cost_usd, body.prefer
     )
-    # The router's estimate (with an escalation's) is held against the budgets until the
-    # answer is done and its real cost is in the ledger; 402 here, before any spending.
-    paid = ExitStack()
-    paid.enter_context(guard.budgets.reserve(caller.payer, _estimate(question.plan)))
     if body.stream:
         return StreamingResponse(
-            _events(rp, question, body.debug, paid),
+            _events(rp, question, body.debug),
             media_type="text/event-stream",
             headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
         )
-    with paid:
-        return query_response(answer.execute(rp, question), body.debug)
+    return query_response(answer.execute(rp, question), body.debug)
 
 
-def _estimate(route) -> float:
-    escalation = route.escalation.estimated_cost_usd if route.escalation else 0.0
-    return route.estimated_cost_usd + escalation
-
-
-def _events(rp: ReadPath, question: answer.Question, debug: bool, paid: ExitStack) -> Iterator[str]:
-    with paid:
-        try:
-            for kind, value in answer.stream(rp, question):
-                yield sse(kind, event_data(kind, value, debug))
-        except AllModelsFailed as exc:
-            # Headers are sent already: the failure becomes the last event.
-            yield sse("error", {"status": 502, "detail": str(exc)})
+def _events(rp: ReadPath, question: answer.Question, debug: bool) -> Iterator[str]:
+    try:
+        for event in answer.stream(rp, question):
+            yield sse(event, debug)
+    except AllModelsFailed as exc:
+        # Headers are sent already: the failure becomes the last event.
+        yield sse_error(502, str(exc))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api import search as search_path
 from api.deps import ReadPathDep
 from api.errors import responses
-from api.schemas import InvalidOut
-from api.schemas_search import SearchRequest, SearchResponse
+from api.schemas.common import InvalidOut
+from api.schemas.search import SearchRequest, SearchResponse
+from query import search as search_path
 
 router = APIRouter(tags=["search"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CallerDep, GuardDep, RegistryDep
-from api.schemas import UsageTotals
+from api.schemas.usage import UsageTotals
 
 router = APIRouter(tags=["usage"])
 

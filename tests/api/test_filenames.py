@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.uploads import DEFAULT_FILENAME, safe_filename
 from cli.service import build_app
 from core.settings import Settings
+from ingest.uploads import DEFAULT_FILENAME, safe_filename
 from tests.api.uploading import SMALL_PDFS
 
 

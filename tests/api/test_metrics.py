@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from api.metrics import Metrics
 from cli.service import build_app
-from core.llm import Attempt
+from core.llm.client import Attempt
+from core.metrics import Metrics
 from core.settings import Settings
 from tests.api.uploading import SMALL_PDFS, multipart, wait_done
 from tests.fakes.openai_server import FakeOpenAIServer, Reply, server_error

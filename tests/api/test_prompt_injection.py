@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api import prompt
 from cli.service import build_app
+from query import prompt
 from tests.api.uploading import offline_settings, wait_done
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
 from tests.ingest.hostile import build_pdf

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from cli.service import build_app
-from core.catalog import DEFAULT_FILE
-from tests.api.corpus import CONTRACTS, annotation_spans, squash
+from core.llm.catalog import DEFAULT_FILE
 from tests.api.uploading import offline_settings
 from tests.fakes.openai_server import FakeOpenAIServer, Reply, server_error
+from tests.query.corpus import CONTRACTS, annotation_spans, squash
 
 UPLOAD = ("nyliac", "ivillage")
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli.service import build_app
-from core.pages import PageStore
+from core.storage.pages import PageStore
 from eval.retrieval_metrics import text_key
 from tests.api.uploading import multipart, offline_settings, wait_done
 

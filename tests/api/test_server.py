@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from core.store import ChunkStore, open_client
+from core.storage.stores import open_client, store_for
 from tests.api.uploading import DONE, SMALL_PDFS, expected_counts, multipart, wait_for
 from tests.procs import FOLIO, FolioProcess, folio_env, free_port, wait_healthy
 
@@ -159,7 +159,7 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
     settings = Settings(data_dir=Path(env["FOLIO_DATA_DIR"]), _env_file=None)
     client = open_client(settings)
     try:
-        store = ChunkStore(client, settings.collection, 384)
+        store = store_for(client, settings.collection, 384)
         for path, doc in docs.items():
             assert store.count("default", doc["id"]) == doc["chunks"], path.name
     finally:

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from api.auth import UnsafeBindError
 from cli.service import build_app
+from core.access.binding import UnsafeBindError
 from core.settings import Settings
 from tests.api.uploading import SMALL_PDFS, multipart, offline_settings, wait_done
 from tests.fakes.openai_server import FakeOpenAIServer, Reply

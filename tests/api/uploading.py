@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from core.pages import PageStore
 from core.settings import Settings
+from core.storage.pages import PageStore
 from ingest.chunk import chunk_pages
 from ingest.ocr import OcrOptions
 from ingest.pdf import read_pages

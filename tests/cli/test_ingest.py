@@ -86,7 +86,7 @@ def test_stopped_early_it_leaves_no_file_registered_ahead_and_never_started(tmp_
     import signal
     import time
 
-    from core.registry import Registry
+    from core.storage.registry import Registry
 
     manual = shared_data / "technical" / "pdf2image-memory-error-test-400p.pdf"
     proc = subprocess.Popen(

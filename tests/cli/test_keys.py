@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from cli.serve import _admin_key
-from core.admin_key import client_key
-from core.keys import KeyStore
-from core.registry import Registry
+from core.access.admin_key import client_key
+from core.access.keys import KeyStore
 from core.settings import Settings
+from core.storage.registry import Registry
 
 runner = CliRunner()
 

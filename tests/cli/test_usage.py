@@ -8,7 +8,7 @@ import time
 from typer.testing import CliRunner
 
 from cli.main import app
-from core.registry import Registry, UsageRecord
+from core.storage.registry import Registry, UsageRecord
 
 runner = CliRunner()
 

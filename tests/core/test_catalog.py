@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import CatalogError, load_catalog
+from core.llm.catalog import CatalogError, load_catalog
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core.contract import Contract, read_contract
-from core.pages import PageStore, PageText
-from core.reader import OfflineReader, Passage
+from core.reader.contract import Contract, read_contract
+from core.reader.offline import OfflineReader, Passage
+from core.storage.pages import PageStore
 from ingest.pdf import read_pages
-from ingest.pipeline import ingest_document
+from ingest.pipeline import ingest_document, store_pages
 
 IVILLAGE = "IVILLAGEINC_03_17_1999-EX-10.16-SPONSORSHIP AGREEMENT.PDF"
 NYLIAC = "NYLIACVARIABLEANNUITYSEPARATEACCOUNTIII_04_10_2020-EX-99.8.KK-SERVICE AGREEMENT.PDF"
@@ -123,8 +123,8 @@ def test_each_part_of_a_many_document_answer_names_its_document(shared_data, ivi
 
 def test_the_structure_is_stored_with_the_page_texts_and_used(tmp_path, ivillage) -> None:
     store = PageStore(tmp_path)
-    store.write("doc", [PageText(p.page, p.text, 1) for p in ivillage])
-    stored = store.contract("doc")
+    store_pages(store, "doc", [p.text for p in ivillage], [1] * len(ivillage))
+    stored = Contract.from_dict(store.structure("doc"))
     assert stored == read_contract([p.text for p in ivillage])
     # The stored structure is what the reader reads (a tampered one shows it).
     stored.parties[0].name = "Somebody Else"
@@ -132,7 +132,7 @@ def test_the_structure_is_stored_with_the_page_texts_and_used(tmp_path, ivillage
     answer = OfflineReader().answer("Who are the parties?", passages, contracts={"doc": stored})
     assert answer.text.startswith("Parties: Somebody Else (“FMM”)")
     store.delete("doc")
-    assert store.contract("doc") is None and list(store.read("doc")) == []
+    assert store.structure("doc") is None and list(store.read("doc")) == []
 
 
 NEEDLES = (  # the legal needle suite's clauses (eval/needles.py), planted in a real contract
@@ -168,6 +168,6 @@ def test_ingest_keeps_the_structure_with_the_page_texts(ingestor, shared_data) -
     sha, size = ingestor.files.put_file(path)
     doc, _ = ingestor.registry.create_or_get("default", path.name, sha, size)
     assert ingest_document(doc.id, ingestor).status == "ready"
-    stored = ingestor.pages.contract(doc.id)
+    stored = Contract.from_dict(ingestor.pages.structure(doc.id))
     assert stored is not None and [p.roles for p in stored.parties] == [["FIIOC"], ["Company"]]
     assert "Termination" in {s.heading for s in stored.sections}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.embeddings import SentenceTransformerEmbedder, build_embedder
-from core.onnx_embedder import OnnxEmbedder, _batches
+from core.embeddings.embedders import SentenceTransformerEmbedder, build_embedder
+from core.embeddings.onnx_embedder import OnnxEmbedder, _batches
 from core.settings import Settings
 
 TEXTS = [
@@ -90,7 +90,7 @@ def test_the_default_embedder_runs_without_importing_torch() -> None:
     import sys
 
     code = (
-        "import sys; from core.embeddings import LocalEmbedder; e = LocalEmbedder();"
+        "import sys; from core.embeddings.embedders import LocalEmbedder; e = LocalEmbedder();"
         " e.embed(['x']); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -105,7 +105,7 @@ def test_the_onnx_file_is_built_without_torch(tmp_path) -> None:
 
     code = (
         "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None;"
-        "from pathlib import Path; from core.onnx_embedder import OnnxEmbedder;"
+        "from pathlib import Path; from core.embeddings.onnx_embedder import OnnxEmbedder;"
         f"e = OnnxEmbedder(cache_dir=Path({str(tmp_path)!r}), quantize=False);"
         f"import numpy; numpy.save({str(tmp_path / 'v.npy')!r}, e.embed_array({TEXTS!r}))"
     )

@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from core.files import FileStore
+from core.storage.files import FileStore
 
 PDF = b"%PDF-1.4 the same bytes, uploaded twice\n"
 SHA = hashlib.sha256(PDF).hexdigest()
@@ -59,7 +59,7 @@ def test_an_upload_of_the_same_bytes_waits_for_a_delete_that_is_checking(tmp_pat
 def test_the_lock_holds_across_processes(tmp_path: Path) -> None:
     # The API's worker processes share the folder: another process's delete blocks too.
     code = (
-        "import sys; from core.files import FileStore;"
+        "import sys; from core.storage.files import FileStore;"
         f" FileStore(sys.argv[1]).delete_unused({SHA!r},"
         " lambda sha: print('checking', flush=True) or sys.stdin.readline() == 'x')"
     )

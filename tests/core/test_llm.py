@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from core.catalog import load_catalog
-from core.llm import (
+from core.llm.catalog import load_catalog
+from core.llm.client import (
     PROVIDERS,
     AllModelsFailed,
     ModelClient,
     available_models,
     provider_class,
 )
-from core.registry import Registry
 from core.settings import Settings
-from core.tokens import count_tokens
+from core.storage.registry import Registry
+from core.text.tokens import count_tokens
 from tests.fakes import (
     FakeOpenAIServer,
     Hang,

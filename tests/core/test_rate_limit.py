@@ -8,7 +8,7 @@ import logging
 import pytest
 import redis
 
-from core.rate_limit import RateLimiter, SharedRateLimiter, open_limiter
+from core.access.rate_limits import RateLimiter, SharedRateLimiter, open_limiter
 from tests.procs import clean_redis_db, free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -51,7 +51,7 @@ def test_without_redis_a_replica_counts_alone_and_says_so_once(caplog) -> None:
         f"redis://default:{password}@127.0.0.1:{free_port()}/0", socket_connect_timeout=0.2
     )
     limiter = SharedRateLimiter(down)
-    with caplog.at_level(logging.WARNING, logger="core.rate_limit"):
+    with caplog.at_level(logging.WARNING, logger="core.access.rate_limits"):
         first, second, third = (limiter.admit("k", 2) for _ in range(3))
     assert first is None and second is None and third is not None  # limited, in this process
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from core.reader import NOT_FOUND, OfflineReader, Passage
-from core.reader_answers import UNSURE
-from core.reader_sentences import split_sentences
-from core.tokens import count_tokens
+from core.reader.answers import UNSURE
+from core.reader.offline import NOT_FOUND, OfflineReader, Passage
+from core.reader.sentences import split_sentences
+from core.text.tokens import count_tokens
 from ingest.pdf import read_pages
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.registry import Registry, UsageRecord, document_id_for, open_registry
-from core.registry_schema import documents
+from core.storage.registry import Registry, UsageRecord, document_id_for, open_registry
+from core.storage.registry_schema import documents
 
 # Trust auth on this machine; set FOLIO_TEST_POSTGRES_URL to point the tests elsewhere.
 _PG_CANDIDATES = [

@@ -9,8 +9,9 @@ import pytest
 from qdrant_client import QdrantClient
 
 from core.settings import Settings
-from core.store import ChunkStore, StoredChunk, StoreLockedError, open_client
-from core.store_edge import EdgeChunkStore, EdgeClient
+from core.storage.chunks import ChunkStore, StoredChunk, StoreLockedError
+from core.storage.edge import EdgeChunkStore, EdgeClient
+from core.storage.stores import open_client, store_for
 from ingest.chunk import chunk_pages
 
 CONTRACTS = (
@@ -51,9 +52,9 @@ def _fill(store: ChunkStore, corpus) -> None:
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory, corpus):
-    local = ChunkStore(QdrantClient(path=str(tmp_path_factory.mktemp("local"))), "c", 384)
+    local = store_for(QdrantClient(path=str(tmp_path_factory.mktemp("local"))), "c", 384)
     edge_dir = tmp_path_factory.mktemp("edge")
-    edge = ChunkStore(EdgeClient(edge_dir), "c", 384)
+    edge = store_for(EdgeClient(edge_dir), "c", 384)
     assert isinstance(edge, EdgeChunkStore) and not isinstance(local, EdgeChunkStore)
     _fill(local, corpus)
     _fill(edge, corpus)
@@ -119,7 +120,7 @@ def test_tenant_filter_holds_everywhere(stores, embedder) -> None:
 def test_edge_store_persists_across_reopen_and_is_owned_by_one_client(tmp_path, corpus) -> None:
     tenant, title, chunks, vectors = corpus[-1]
     client = EdgeClient(tmp_path)
-    store = ChunkStore(client, "c", 384)
+    store = store_for(client, "c", 384)
     store.upsert(tenant, chunks, vectors, title=title)
     with pytest.raises(StoreLockedError, match="in use"):
         EdgeClient(tmp_path)
@@ -129,7 +130,7 @@ def test_edge_store_persists_across_reopen_and_is_owned_by_one_client(tmp_path, 
     worker.join()
     store.upsert(tenant, chunks, vectors, title=title)
     client.close()
-    reopened = ChunkStore(EdgeClient(tmp_path), "c", 384)
+    reopened = store_for(EdgeClient(tmp_path), "c", 384)
     assert reopened.count(tenant, "d3") == len(chunks)
     hits = reopened.hybrid_search("sponsorship", vectors[0], tenant, limit=3)
     assert hits and hits[0].document_id == "d3"
@@ -142,7 +143,7 @@ def test_settings_choose_the_engine(tmp_path) -> None:
     edge.close()
     local = open_client(Settings(data_dir=tmp_path, store_engine="local", _env_file=None))
     assert isinstance(local, QdrantClient)
-    ChunkStore(local, "folio_chunks", 384)
+    store_for(local, "folio_chunks", 384)
     local.close()
     # a data dir with only a local-mode store is not silently shown empty
     with pytest.raises(StoreLockedError, match="folio reindex"):

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 from cli.main import app
 from cli.reindex import reindex
 from core.settings import Settings
-from core.store import ChunkStore, StoredChunk, open_client
+from core.storage.chunks import StoredChunk
+from core.storage.stores import open_client, store_for
 
 
 def _chunks(doc: str, n: int) -> list[StoredChunk]:
@@ -20,7 +21,7 @@ def _chunks(doc: str, n: int) -> list[StoredChunk]:
 def test_reindex_copies_every_point_to_edge_and_back(tmp_path, monkeypatch) -> None:
     local_settings = Settings(data_dir=tmp_path, store_engine="local", _env_file=None)
     client = open_client(local_settings)
-    store = ChunkStore(client, local_settings.collection, 4)
+    store = store_for(client, local_settings.collection, 4)
     vectors = [[1.0, float(i), 0.0, 0.5] for i in range(600)]  # > one scroll page
     store.upsert("t1", _chunks("d1", 600), vectors, title="acme")
     store.upsert("t2", _chunks("d2", 3), vectors[:3])
@@ -36,7 +37,7 @@ def test_reindex_copies_every_point_to_edge_and_back(tmp_path, monkeypatch) -> N
     assert result.exit_code == 0, result.output
     assert "copied 603 chunks" in result.output
 
-    edge = ChunkStore(open_client(settings), settings.collection, 4)
+    edge = store_for(open_client(settings), settings.collection, 4)
     assert edge.count("t1", "d1") == 600 and edge.count("t2", "d2") == 3
     got = edge.dense_search(vectors[7], "t1", limit=5)
     assert [(h.chunk_index, round(h.score, 5)) for h in got] == [

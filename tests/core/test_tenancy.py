@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from core.budget import BudgetExceeded, Budgets, Payer, month_window
-from core.keys import PREFIX, KeyRequestError, KeyStore, digest
+from core.access.budgets import BudgetExceeded, Budgets, Payer, month_window
+from core.access.keys import PREFIX, KeyRequestError, KeyStore, digest
+from core.access.rate_limits import RateLimiter
 from core.logs import redact
-from core.rate_limit import RateLimiter
-from core.registry import Registry, UsageRecord
-from core.registry_schema import api_keys
+from core.storage.registry import Registry, UsageRecord
+from core.storage.registry_schema import api_keys
 from tests.core.test_registry import pg_admin_url, pg_url, reg, target  # noqa: F401
 
 SHA = "cd" * 32

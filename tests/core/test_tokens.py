@@ -9,7 +9,7 @@ import sys
 def test_o200k_loads_with_no_network_and_no_cache(tmp_path) -> None:
     # A fresh interpreter with proxies pointing nowhere: any download attempt would fail.
     code = (
-        "from core.tokens import count_tokens, encoding;"
+        "from core.text.tokens import count_tokens, encoding;"
         "print(encoding().name, count_tokens('The governing law is Delaware.'))"
     )
     env = {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.tokens import count_tokens
+from core.text.tokens import count_tokens
 from ingest.chunk import PAGE_SEPARATOR, chunk_pages
 from ingest.pdf import read_pages
 

@@ -8,8 +8,8 @@ import pytest
 from pypdf import PdfReader
 
 from core.settings import Settings
-from core.store import point_id
-from core.tokens import count_tokens
+from core.storage.chunks import point_id
+from core.text.tokens import count_tokens
 from ingest.ingestor import Ingestor, build_ingestor
 from ingest.pdf import read_pages
 from ingest.pipeline import ingest_document

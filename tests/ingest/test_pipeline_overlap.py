@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.store import ChunkStore
+from core.storage.chunks import ChunkStore
 from ingest.chunk import chunk_pages
 from ingest.chunk_stream import ChunkStream
 from ingest.ingestor import Ingestor

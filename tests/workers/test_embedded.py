@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cli.service import build_app
-from core.registry import Registry
 from core.settings import Settings
+from core.storage.registry import Registry
 from tests.api.uploading import LONG_PDF, SMALL_PDFS, multipart, wait_done, wait_for
 from workers.app import broker_url
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from core.registry import Registry
+from core.storage.registry import Registry
 from workers.recovery import requeue_stale
 
 

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.settings import Settings
-from core.store import ChunkStore, open_client, point_id
+from core.storage.chunks import point_id
+from core.storage.stores import open_client, store_for
 from tests.api.uploading import LONG_PDF, SMALL_PDFS, expected_counts, multipart, wait_for
 from tests.procs import FOLIO, FolioProcess, clean_redis_db, folio_env, free_port
 
@@ -119,7 +120,7 @@ def test_worker_killed_mid_document_is_redone_exactly_once(
     settings = Settings(data_dir=data_dir, _env_file=None)
     client = open_client(settings)
     try:
-        store = ChunkStore(client, settings.collection, 384)
+        store = store_for(client, settings.collection, 384)
         assert store.point_ids("default", doc_id) == {point_id(doc_id, i) for i in range(chunks)}
         assert store.count("default", small) == 0
     finally:

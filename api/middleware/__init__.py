@@ -1,0 +1,1 @@
+"""ASGI middleware: request body limits and request ids."""

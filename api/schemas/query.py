@@ -1,0 +1,110 @@
+"""POST /query: the question, and the answer with its citations, route and cost."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class QueryRequest(BaseModel):
+    """A question about some (by default all ready) documents of the tenant."""
+
+    question: str = Field(min_length=1, max_length=8000)
+    document_ids: list[str] | None = Field(
+        default=None, description="Documents to ask; default: every ready document."
+    )
+    mode: Literal["auto", "stuff", "rag"] = Field(
+        default="auto",
+        description="auto: the router decides; stuff: read the whole documents; rag: retrieve.",
+    )
+    max_cost_usd: float | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        allow_inf_nan=False,
+        description="Refuse routes estimated to cost more than this.",
+    )
+    stream: bool = Field(
+        default=False,
+        description="Server-sent events: `delta` events with text, `reset` if an escalation"
+        " replaces it, and a final `answer` event holding the full response.",
+    )
+    debug: bool = Field(default=False, description="Add the retrieved chunks in rank order.")
+    prefer: Literal["cost", "balanced", "quality"] | None = Field(
+        default=None,
+        description="How the learned router trades cost for accuracy in auto mode; default:"
+        " the service's FOLIO_ROUTE_PREFER (balanced).",
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is empty")
+        return value.strip()
+
+
+class CitationOut(BaseModel):
+    """A quote checked to occur on the cited page (whitespace-normalised)."""
+
+    document_id: str
+    filename: str
+    page: int
+    quote: str
+    ocr: bool = Field(default=False, description="The page's text was read by OCR.")
+
+
+class AlternativeOut(BaseModel):
+    mode: str
+    model: str
+    estimated_cost_usd: float
+    rejected_because: str
+
+
+class RouteOut(BaseModel):
+    """How the question was answered, why, and what else was considered (costed)."""
+
+    mode: Literal["stuff", "rag"]
+    model: str
+    reason: str
+    estimated_cost_usd: float = Field(description="Estimated before any call was made.")
+    context_tokens: int = Field(description="Document tokens read (stuff) or retrieval budget.")
+    alternatives: list[AlternativeOut]
+    escalated: bool = Field(
+        description="The rag answer was re-asked stuffed (the reason says why: the router's"
+        " expected gain, or the passages lacked the answer)."
+    )
+    scope: Literal["global", "local"]
+    offline: bool = Field(description="Answered by the offline reader: no model key configured.")
+
+
+class TokenUsage(BaseModel):
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+
+
+class RetrievedOut(BaseModel):
+    document_id: str
+    chunk_index: int
+    page_start: int
+    page_end: int
+    tokens: int
+    score: float
+
+
+class QueryResponse(BaseModel):
+    """The answer, its checked citations, the route taken, and what it really cost."""
+
+    question_id: str = Field(description="Ties the answer to its rows in the usage ledger.")
+    answer: str
+    found: bool = Field(description="False when the documents do not answer the question.")
+    citations: list[CitationOut]
+    dropped_citations: int = Field(description="Citations whose quote is not on their page.")
+    route: RouteOut
+    models_used: list[str]
+    usage: TokenUsage
+    cost_usd: float = Field(description="Actual cost of every call, escalation included.")
+    latency_ms: float
+    retrieved: list[RetrievedOut] | None = None

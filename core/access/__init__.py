@@ -1,0 +1,1 @@
+"""Who may do what: API keys and tenants, budgets, rate limits and the local admin key."""

@@ -1,0 +1,129 @@
+"""The attempts of one model call across its fallback chain, and the ledger rows they make."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+
+from core.llm.catalog import ModelSpec
+from core.llm.types import Attempt, Completion, ProviderError, Usage
+from core.storage.registry import UsageRecord
+from core.text.tokens import count_tokens
+
+log = logging.getLogger("core.llm.client")
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+class AttemptLog:
+    """Collects every attempt of one call and writes each to the ledger (if there is one)."""
+
+    def __init__(
+        self,
+        role: str,
+        question_id: str | None,
+        messages: list[dict],
+        ledger: Callable[[UsageRecord], None] | None,
+        tenant_id: str,
+    ) -> None:
+        self.role = role
+        self.question_id = question_id
+        self.messages = messages
+        self.ledger = ledger
+        self.tenant_id = tenant_id
+        self.attempts: list[Attempt] = []
+        self.start = time.perf_counter()
+        self.too_small = 0  # after a context-length error only larger windows are worth a try
+
+    def candidates(
+        self, models: list[ModelSpec], usable: Callable[[ModelSpec], str | None]
+    ) -> Iterator[ModelSpec]:
+        """The models worth trying, in order; `usable` returns why a model cannot be, or None."""
+        for spec in models:
+            why = usable(spec)
+            if why is None and spec.context_window <= self.too_small:
+                why = (
+                    f"window {spec.context_window:,} is not larger than the one that"
+                    f" was too small ({self.too_small:,})"
+                )
+            if why is not None:
+                self.attempts.append(Attempt(spec.name, "skipped", why, 0.0))
+                continue
+            yield spec
+            if self.attempts and self.attempts[-1].outcome == "context_length":
+                self.too_small = max(self.too_small, spec.context_window)
+
+    def usage_of(self, spec: ModelSpec, usage: Usage | None, text: str = "") -> Usage:
+        """The server's usage or, when it gives none, our count with the catalog tokenizer."""
+        if usage is not None:
+            return usage
+        prompt = "\n".join(str(m.get("content", "")) for m in self.messages)
+        return Usage(
+            input_tokens=count_tokens(prompt, spec.tokenizer) + 4 * len(self.messages),
+            output_tokens=count_tokens(text, spec.tokenizer),
+        )
+
+    def record(
+        self,
+        spec: ModelSpec,
+        outcome: str,
+        detail: str,
+        latency_ms: float,
+        usage: Usage | None = None,
+    ) -> None:
+        """Keep one attempt and write its ledger row; a ledger failure is logged, not raised."""
+        self.attempts.append(Attempt(spec.name, outcome, detail, latency_ms))
+        if outcome != "ok":
+            log.warning("model %s: %s (%s)", spec.name, outcome, detail)
+        if self.ledger is None:
+            return
+        usage = usage or Usage()
+        row = UsageRecord(
+            model=spec.name,
+            role=self.role,
+            input_tokens=usage.input_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=cost(spec, usage),
+            latency_ms=latency_ms,
+            outcome=outcome,
+            question_id=self.question_id,
+            tenant_id=self.tenant_id,
+        )
+        try:
+            self.ledger(row)
+        except Exception:  # an answer already paid for must not be lost to the ledger
+            log.exception("could not write the usage ledger row for %s", spec.name)
+
+    def completion(
+        self, spec: ModelSpec, text: str, usage: Usage, first_token_ms: float | None = None
+    ) -> Completion:
+        return Completion(
+            text=text,
+            model=spec.name,
+            usage=usage,
+            cost_usd=cost(spec, usage),
+            latency_ms=(time.perf_counter() - self.start) * 1000,
+            attempts=list(self.attempts),
+            first_token_ms=first_token_ms,
+        )
+
+
+def cost(spec: ModelSpec, usage: Usage) -> float:
+    return spec.cost(usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)
+
+
+def json_text(text: str, usage: Usage) -> str:
+    """The reply's JSON with any code fence removed; bad_response if it is not JSON."""
+    match = _FENCE.match(text)
+    body = match.group(1) if match else text.strip()
+    try:
+        json.loads(body)
+    except ValueError:
+        raise ProviderError(
+            "bad_response", "JSON mode: the reply is not valid JSON", usage=usage
+        ) from None
+    return body

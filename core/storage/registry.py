@@ -1,0 +1,310 @@
+"""The document registry and usage ledger: SQLite by default, PostgreSQL when configured.
+
+One SQLAlchemy Core implementation serves both. SQLite in WAL mode (a file under
+FOLIO_DATA_DIR) lets the API, an in-process worker thread and worker processes on the
+same host read and write concurrently without a server; hosts that share only the network
+point FOLIO_REGISTRY_URL at PostgreSQL, since SQLite's WAL is unsafe on a network volume.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from core.storage.registry_schema import (
+    STATUSES,
+    create_schema,
+    documents,
+    insert_ignoring_conflicts,
+    open_engine,
+    usage,
+    utc_day,
+)
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+
+__all__ = ["STATUSES", "Document", "Registry", "UsageRecord", "document_id_for", "open_registry"]
+
+_DOC_NAMESPACE = uuid.UUID("6f1c0d55-3b8e-4f0a-9a57-2f1b8d7c9e10")
+_DOC_COLUMNS = [c for c in documents.c if c.name != "password"]
+
+
+def document_id_for(tenant_id: str, sha256: str) -> str:
+    """Deterministic id: the same file in the same tenant is the same document."""
+    return str(uuid.uuid5(_DOC_NAMESPACE, f"{tenant_id}:{sha256}"))
+
+
+@dataclass
+class Document:
+    id: str
+    tenant_id: str
+    filename: str
+    sha256: str
+    status: str = "queued"
+    size_bytes: int = 0
+    pages: int = 0
+    chunks: int = 0
+    tokens: int = 0
+    page_tokens: list[int] = field(default_factory=list)
+    error: str | None = None
+    pages_parsed: int = 0
+    pages_total: int = 0
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR
+    ocr_confidence: float | None = None  # their mean word confidence, 0..1
+    ocr_skipped: int = 0  # pages OCR tried and could not read
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Document:
+        data = dict(row)
+        data.pop("password", None)
+        data["page_tokens"] = json.loads(data["page_tokens"] or "[]")
+        data["timings"] = json.loads(data["timings"] or "{}")
+        data["ocr_pages"] = json.loads(data.get("ocr_pages") or "[]")
+        return cls(**data)
+
+
+@dataclass
+class UsageRecord:
+    model: str
+    role: str
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    latency_ms: float
+    outcome: str  # "ok" or the error kind
+    question_id: str | None = None
+    tenant_id: str = "default"
+    created_at: float = field(default_factory=time.time)
+    key_id: str | None = None  # the API key that asked, if any
+
+
+def open_registry(settings: Settings) -> Registry:
+    """The registry the settings name: FOLIO_REGISTRY_URL, else DATA_DIR/registry.sqlite."""
+    return Registry(settings.registry_url or settings.registry_path)
+
+
+class Registry:
+    """Documents (with ingest progress and timings) and the usage ledger."""
+
+    def __init__(self, target: str | Path) -> None:
+        """Open (creating if missing) the registry at a SQLite file path or a database URL."""
+        self.engine, self.path = open_engine(target)
+        self.url = self.engine.url.render_as_string(hide_password=True)
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                # Take the write lock first: a transaction that reads the schema and then
+                # writes cannot wait for another opener's write (SQLite says "locked").
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            create_schema(conn)
+            conn.commit()
+
+    def __repr__(self) -> str:
+        return f"Registry({self.url!r})"
+
+    def close(self) -> None:
+        """Close the pooled connections (the registry reconnects if used again)."""
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise if the registry cannot be read."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.select(documents.c.id).limit(1)).all()
+
+    # --- documents -------------------------------------------------------------------
+
+    def create_or_get(
+        self, tenant_id: str, filename: str, sha256: str, size_bytes: int = 0
+    ) -> tuple[Document, bool]:
+        """Register a file; return (document, created). An existing sha256 is returned as is."""
+        doc_id = document_id_for(tenant_id, sha256)
+        now = time.time()
+        insert = insert_ignoring_conflicts(documents, self.engine.dialect.name).values(
+            id=doc_id,
+            tenant_id=tenant_id,
+            filename=filename,
+            sha256=sha256,
+            size_bytes=size_bytes,
+            status="queued",
+            created_at=now,
+            updated_at=now,
+        )
+        with self.engine.begin() as conn:
+            # INSERT rowcounts are only kept when asked (psycopg's is -1 otherwise).
+            result = conn.execute(insert, execution_options={"preserve_rowcount": True})
+            created = result.rowcount == 1
+        doc = self.get(doc_id)
+        assert doc is not None
+        return doc, created
+
+    def get(self, doc_id: str, tenant_id: str | None = None) -> Document | None:
+        """A document by id; given `tenant_id`, only if it is that tenant's (else None)."""
+        where = [documents.c.id == doc_id]
+        if tenant_id is not None:
+            where.append(documents.c.tenant_id == tenant_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(*_DOC_COLUMNS).where(*where)).first()
+        return Document.from_row(row._mapping) if row else None
+
+    def file_in_use(self, sha256: str) -> bool:
+        """True while any tenant's document is the file with this sha256 (files are stored
+        once per content, so a file goes only with its last document)."""
+        query = sa.select(documents.c.id).where(documents.c.sha256 == sha256).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def list(
+        self, tenant_id: str, limit: int = 50, offset: int = 0, status: str | None = None
+    ) -> tuple[list[Document], int]:
+        """A page of a tenant's documents, newest first, and the total count."""
+        where = [documents.c.tenant_id == tenant_id]
+        if status:
+            where.append(documents.c.status == status)
+        page = sa.select(*_DOC_COLUMNS).where(*where)
+        page = page.order_by(documents.c.created_at.desc(), documents.c.id)
+        with self.engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count()).select_from(documents).where(*where))
+            rows = conn.execute(page.limit(limit).offset(offset)).all()
+        return [Document.from_row(r._mapping) for r in rows], int(total or 0)
+
+    def update(self, doc_id: str, **fields: object) -> None:
+        """Set columns of one document (JSON-encoding lists and dicts) and bump updated_at."""
+        if not fields:
+            return
+        values = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in fields.items()}
+        values["updated_at"] = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(documents.update().where(documents.c.id == doc_id).values(values))
+
+    def mark_queued(self, doc_id: str) -> None:
+        """Reset a document for (re-)ingestion, clearing its counts, progress and error."""
+        self.update(
+            doc_id,
+            status="queued",
+            error=None,
+            pages=0,
+            chunks=0,
+            tokens=0,
+            page_tokens=[],
+            pages_parsed=0,
+            pages_total=0,
+            chunks_embedded=0,
+            chunks_total=0,
+            timings={},
+            ocr_pages=[],
+            ocr_confidence=None,
+            ocr_skipped=0,
+        )
+
+    def mark_failed(self, doc_id: str, reason: str) -> None:
+        self.update(doc_id, status="failed", error=reason, password=None)
+
+    def set_password(self, doc_id: str, password: str | None) -> None:
+        """Keep an upload's PDF password until ingestion ends; it is never returned."""
+        self.update(doc_id, password=password)
+
+    def password(self, doc_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(sa.select(documents.c.password).where(documents.c.id == doc_id))
+
+    def stale_processing(self, older_than_s: float) -> list[str]:
+        """Ids of documents left in `processing` longer than `older_than_s` (a dead worker)."""
+        cutoff = time.time() - older_than_s
+        query = sa.select(documents.c.id).where(
+            documents.c.status == "processing", documents.c.updated_at < cutoff
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query.order_by(documents.c.updated_at)))
+
+    def claim(self, doc_id: str, stale_after_s: float) -> bool:
+        """Atomically take a document for ingestion: True if it was `queued`, or `processing`
+        with no progress for `stale_after_s` (its worker died). A duplicate delivery of a
+        document that is ready, failed, deleted or being ingested by a live worker gets False.
+        """
+        # One conditional UPDATE: SQLite serialises writers, and PostgreSQL re-checks the
+        # WHERE on the row a concurrent claimer has just changed, so only one sees a match.
+        now = time.time()
+        c = documents.c
+        abandoned = (c.status == "processing") & (c.updated_at < now - stale_after_s)
+        query = documents.update().where(c.id == doc_id, (c.status == "queued") | abandoned)
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(status="processing", updated_at=now)).rowcount == 1
+
+    def delete(self, doc_id: str) -> bool:
+        with self.engine.begin() as conn:
+            return conn.execute(documents.delete().where(documents.c.id == doc_id)).rowcount == 1
+
+    def count_by_status(self) -> dict[str, int]:
+        query = sa.select(documents.c.status, sa.func.count()).group_by(documents.c.status)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {status: 0 for status in STATUSES} | {s: int(n) for s, n in rows}
+
+    def ready_totals(self, since: float) -> tuple[dict[str, float], dict[str, float]]:
+        """Pages, chunks and ingest seconds of every tenant's ready documents: all of them,
+        and those finished after `since` (epoch seconds). One pass over three columns, not
+        a load of every document."""
+        c = documents.c
+        query = sa.select(c.pages, c.chunks, c.timings, c.updated_at).where(c.status == "ready")
+        totals = dict.fromkeys(("pages", "chunks", "seconds"), 0.0)
+        recent = dict(totals)
+        with self.engine.connect() as conn:
+            for pages, chunks, timings, updated_at in conn.execute(query):
+                seconds = float(json.loads(timings or "{}").get("total_s", 0.0))
+                for sums in (totals, recent) if updated_at >= since else (totals,):
+                    sums["pages"] += pages
+                    sums["chunks"] += chunks
+                    sums["seconds"] += seconds
+        return totals, recent
+
+    # --- usage ledger -----------------------------------------------------------------
+
+    def record_usage(self, record: UsageRecord) -> None:
+        """Append one model call to the ledger."""
+        with self.engine.begin() as conn:
+            conn.execute(usage.insert().values(asdict(record)))
+
+    def usage_totals(self, tenant_id: str | None = None) -> dict[str, list[dict]]:
+        """Totals of calls, tokens and dollars by model, by UTC day and by API key."""
+        c = usage.c
+        summed = (c.input_tokens, c.cached_input_tokens, c.output_tokens, c.cost_usd)
+        sums = [sa.func.count().label("calls"), *(sa.func.sum(s).label(s.name) for s in summed)]
+        where = [c.tenant_id == tenant_id] if tenant_id else []
+        out: dict[str, list[dict]] = {}
+        groups = (("by_model", c.model), ("by_day", utc_day(c.created_at)), ("by_key", c.key_id))
+        with self.engine.connect() as conn:
+            for name, key in groups:
+                key = key.label(name.removeprefix("by_"))
+                query = sa.select(key, *sums).where(*where).group_by(key).order_by(key)
+                out[name] = [_totals(row._mapping) for row in conn.execute(query)]
+        return out
+
+    def spend_since(self, tenant_id: str, since: float, key_id: str | None = None) -> float:
+        """Dollars the tenant (or one of its keys) has spent on models since `since`."""
+        c = usage.c
+        where = [c.tenant_id == tenant_id, c.created_at >= since]
+        if key_id is not None:
+            where.append(c.key_id == key_id)
+        with self.engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.sum(c.cost_usd)).where(*where))
+        return float(total or 0.0)
+
+
+def _totals(row: Mapping[str, Any]) -> dict:
+    """Plain ints and a float rounded to the micro-dollar, whatever the driver returned."""
+    data = {k: int(v or 0) for k, v in row.items() if k not in ("model", "day", "key", "cost_usd")}
+    first = next(k for k in ("model", "day", "key") if k in row)
+    return {first: row[first], **data, "cost_usd": round(float(row["cost_usd"] or 0), 6)}

@@ -1,0 +1,1 @@
+"""Text shared by every part: token counts, lexical analysis, refusals."""

@@ -1,0 +1,12 @@
+"""The router: stuff the whole documents or retrieve, decided and explained before
+anything is spent, and whether a retrieved answer is worth re-asking stuffed.
+
+    plan.py          what it decides with and returns: Policy, RoutePlan, Escalation
+    options.py       the ways to answer, sized and costed (Option)
+    router.py        plan(): cost the options, choose one, check the budget, explain
+    learned.py       the learned pick and the escalation decision
+    alternatives.py  why each rejected option lost, in words
+    model.py         the learned router's weights (route_model.json) and estimates
+    features.py      what it knows of a question before spending
+    gate.py          the escalation gate, after a rag answer
+"""

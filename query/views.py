@@ -1,0 +1,70 @@
+"""Answers, their stream and search results as JSON-ready dicts: the bodies `POST /query`
+and `POST /search` send (api/ checks them against its schemas), and what the CLI prints
+when it answers in this process, so both show the same thing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from query.answer import Answer, Event
+from query.events import Delta, Reset
+from query.search import SearchResult
+
+
+def answer_view(answer: Answer, debug: bool = False) -> dict:
+    """An answer as POST /query returns it; `debug` adds the retrieved chunks in rank order."""
+    r = answer.route
+    body = {
+        "question_id": answer.question_id,
+        "answer": answer.text,
+        "found": answer.found,
+        "citations": [asdict(c) for c in answer.citations],
+        "dropped_citations": answer.dropped_citations,
+        "route": {
+            "mode": r.mode,
+            "model": r.model,
+            "reason": r.reason,
+            "estimated_cost_usd": r.estimated_cost_usd,
+            "context_tokens": r.context_tokens,
+            "alternatives": [asdict(a) for a in r.alternatives],
+            "escalated": answer.escalated,
+            "scope": r.scope,
+            "offline": r.offline,
+        },
+        "models_used": answer.models_used,
+        "usage": asdict(answer.usage),
+        "cost_usd": round(answer.cost_usd, 6),
+        "latency_ms": round(answer.latency_ms, 1),
+    }
+    if debug:
+        body["retrieved"] = [
+            {
+                "document_id": c.document_id,
+                "chunk_index": c.chunk_index,
+                "page_start": c.page_start,
+                "page_end": c.page_end,
+                "tokens": c.tokens,
+                "score": round(c.score, 6),
+            }
+            for c in answer.retrieved
+        ]
+    return body
+
+
+def event_view(event: Event, debug: bool = False) -> tuple[str, dict]:
+    """A stream event's name and data: ("delta", {"text"}), ("reset", {"reason"}) or
+    ("answer", the answer's body)."""
+    if isinstance(event, Delta):
+        return "delta", {"text": event.text}
+    if isinstance(event, Reset):
+        return "reset", {"reason": event.reason}
+    return "answer", answer_view(event, debug)
+
+
+def search_view(result: SearchResult) -> dict:
+    """Search results as POST /search returns them."""
+    return {
+        "results": [asdict(p) for p in result.results],
+        "document_ids": result.document_ids,
+        "latency_ms": round(result.latency_ms, 2),
+    }
