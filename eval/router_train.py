@@ -23,7 +23,7 @@ from core.llm.catalog import Catalog
 from core.text.tokens import count_tokens
 from eval.lara import answer, fold_of
 from eval.lara_scoring import score
-from query.routing.features import base_features
+from query.routing.features import QuestionFacts, base_features
 from query.routing.gate import GateModel, answer_features, gate_features
 from query.routing.model import Preference, RouteModel
 
@@ -65,14 +65,10 @@ def examples(
         s_price = catalog.get(stuff_model).price.input
         r_price = catalog.get(rag_model).price.input
         for row, vec in zip(rows, vecs, strict=True):
-            base = base_features(
-                row["question"],
-                count_tokens(row["question"]),
-                int(row["context_tokens"]),
-                1,
-                s_price,
-                r_price,
-            )
+            question = row["question"]
+            tokens = int(row["context_tokens"])
+            facts = QuestionFacts(question, count_tokens(question), tokens, 1, s_price, r_price)
+            base = base_features(facts)
             rag_text = answer(row, rag_model, "rag") or ""
             s_right = score(row["task"], answer(row, stuff_model, "stuff"), row["answer"])
             r_right = score(row["task"], rag_text, row["answer"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 # The question's first word(s) say what kind of answer it wants.
 _QTYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -54,28 +55,33 @@ def question_type(question: str) -> str:
     return next((name for name, pattern in _QTYPES if pattern.search(question)), "other")
 
 
-def base_features(
-    question: str,
-    question_tokens: int,
-    doc_tokens: int,
-    n_documents: int,
-    stuff_price: float,
-    rag_price: float,
-) -> list[float]:
-    """The features other than the question vector, in `BASE_FEATURES` order.
+@dataclass(frozen=True)
+class QuestionFacts:
+    """What the router knows of a question before anything is spent. Prices are list
+    input $ per 1M tokens: the only thing about a model the router knows."""
 
-    Prices are list input $ per 1M tokens: the only thing about a model the router knows."""
-    log_tokens = math.log(max(doc_tokens, 1) / 32_000)
-    qtype = question_type(question)
-    gap = math.log(max(stuff_price, 1e-3) / max(rag_price, 1e-3))
+    question: str
+    question_tokens: int
+    doc_tokens: int
+    n_documents: int
+    stuff_price: float  # the model that would read the whole documents
+    rag_price: float  # the model that would read the retrieved passages
+
+
+def base_features(facts: QuestionFacts) -> list[float]:
+    """The features other than the question vector, in `BASE_FEATURES` order."""
+    f = facts
+    log_tokens = math.log(max(f.doc_tokens, 1) / 32_000)
+    qtype = question_type(f.question)
+    gap = math.log(max(f.stuff_price, 1e-3) / max(f.rag_price, 1e-3))
     return (
-        [log_tokens, log_tokens**2, math.log(max(n_documents, 1)), math.log1p(question_tokens)]
+        [log_tokens, log_tokens**2, math.log(max(f.n_documents, 1)), math.log1p(f.question_tokens)]
         + [1.0 if qtype == name else 0.0 for name, _ in _QTYPES]
         + [1.0 if qtype == "other" else 0.0]
-        + [1.0 if pattern.search(question) else 0.0 for _, pattern in _FLAGS]
+        + [1.0 if pattern.search(f.question) else 0.0 for _, pattern in _FLAGS]
         + [
-            math.log(max(stuff_price, 1e-3)),
-            math.log(max(rag_price, 1e-3)),
+            math.log(max(f.stuff_price, 1e-3)),
+            math.log(max(f.rag_price, 1e-3)),
             1.0 if abs(gap) < 1e-9 else 0.0,
             log_tokens * gap,
         ]

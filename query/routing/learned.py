@@ -1,27 +1,37 @@
-"""The learned branch of `routing.plan()` in auto mode: weigh stuffing the long-context
-model against retrieval with the router's estimates, and say why in the plan's words;
-and, once a `rag` answer is in, whether to escalate it (`escalates`, which answer.py and
-the LaRA replay both call).
+"""The learned branch of `plan()` in auto mode: where the learned router decides, and its
+choice — stuff the long-context model or retrieve — weighed by its estimates and said in
+the plan's words.
 
-Kept apart from routing.py so the rules stay readable; it sees the two options only
-through their mode and model (duck-typed, no import of routing).
+Offline the prices weighed are those of the paid models the reader stands in for, so a
+question routes the same with or without a key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from query.routing.features import question_type
+from core.llm.catalog import ModelSpec
+from query.routing.features import QuestionFacts, question_type
 from query.routing.model import LearnedRouter
+from query.routing.options import Option, Options
+from query.routing.plan import Policy
+from query.routing.rules import WHOLE_TEXT
 
-# (routing option, list cost in $, input price in $/1M tokens, the model priced: offline,
-# the paid one the reader stands in for)
-Priced = tuple[object, float, float, str]
+
+@dataclass(frozen=True)
+class Priced:
+    """An option as the learned router weighs it: its list cost, and the input price and
+    name of the model priced (offline: the paid one the reader stands in for)."""
+
+    option: Option
+    cost: float
+    price: float
+    name: str
 
 
 @dataclass(frozen=True)
 class Pick:
-    chosen: object  # the routing option taken
+    chosen: Option
     reason: str
     p_rag_ok: float
     rejected: dict[tuple[str, str], str]  # (mode, model) -> why not
@@ -30,37 +40,61 @@ class Pick:
 
 
 def learned_pick(
-    router: LearnedRouter,
-    prefer: str,
-    question: str,
-    question_tokens: int,
-    doc_tokens: int,
-    n_documents: int,
-    stuff: Priced,
-    rag: Priced,
-) -> Pick:
-    """Stuff when the expected value of a better answer beats what stuffing adds.
-
-    Offline the prices are those of the paid models the reader stands in for, so a
-    question routes the same with or without a key."""
-    (s_opt, s_cost, s_price, stuff_name), (r_opt, r_cost, r_price, _) = stuff, rag
-    p_ok, p_better, features = router.estimate(
-        question, question_tokens, doc_tokens, n_documents, s_price, r_price
+    question: str, opts: Options, policy: Policy, scope: str, router: LearnedRouter | None
+) -> Pick | None:
+    """The learned router's choice where it decides, else None: auto mode, a local
+    question or a comparison within one document (any question where cost is preferred:
+    LaRA, which it learned from, asks few about the whole text), a document bigger than
+    the retrieval budget, and stuffing the long model affordable."""
+    if router is None or not _decides(question, opts, policy, scope):
+        return None
+    stuff = _priced(opts.stuff_long, opts.shape_long, opts, policy)
+    rag = _priced(opts.rag, opts.shape_cheap, opts, policy)
+    facts = QuestionFacts(
+        question, opts.question_tokens, opts.doc_tokens, opts.n_documents, stuff.price, rag.price
     )
-    extra = s_cost - r_cost
+    return weigh(router, policy.prefer, facts, stuff, rag)
+
+
+def weigh(
+    router: LearnedRouter, prefer: str, facts: QuestionFacts, stuff: Priced, rag: Priced
+) -> Pick:
+    """Stuff when the expected value of a better answer beats what stuffing adds."""
+    p_ok, p_better, features = router.estimate(facts)
+    extra = stuff.cost - rag.cost
     gain = router.stuff_gain(p_ok, p_better, extra, prefer)
-    kind = question_type(question).replace("_", " ")
+    kind = question_type(facts.question).replace("_", " ")
     article = "an" if kind[0] in "aeiou" else "a"
-    size = f"{doc_tokens / 1000:,.0f}K tokens" if doc_tokens >= 1000 else f"{doc_tokens} tokens"
+    n = facts.doc_tokens
+    size = f"{n / 1000:,.0f}K tokens" if n >= 1000 else f"{n} tokens"
     head = f"p(rag ok)={p_ok:.2f} for {article} {kind} question over {size}"
     odds = f"a {1 - p_ok:.0%} chance of a better answer (and {p_better:.0%} of a worse one)"
     tag = f"router {router.version}, prefer {prefer}"
-    s_key = (s_opt.mode, s_opt.model.name)  # type: ignore[attr-defined]
-    r_key = (r_opt.mode, r_opt.model.name)  # type: ignore[attr-defined]
+    s_key = (stuff.option.mode, stuff.option.model.name)
+    r_key = (rag.option.mode, rag.option.model.name)
     if gain <= 0:
-        reason = f"rag: {head}; stuffing {stuff_name} would add ${extra:.4f} for {odds} ({tag})"
+        reason = f"rag: {head}; stuffing {stuff.name} would add ${extra:.4f} for {odds} ({tag})"
         why = f"p(rag ok)={p_ok:.2f}: {odds} is not worth ${extra:.4f} more ({tag})"
-        return Pick(r_opt, reason, p_ok, {s_key: why}, features, s_cost)
-    reason = f"stuff: {head}; {odds} is worth the ${extra:.4f} stuffing {stuff_name} adds ({tag})"
+        return Pick(rag.option, reason, p_ok, {s_key: why}, features, stuff.cost)
+    reason = f"stuff: {head}; {odds} is worth the ${extra:.4f} stuffing {stuff.name} adds ({tag})"
     why = f"p(rag ok)={p_ok:.2f}: retrieval would save ${extra:.4f} but more likely answer worse"
-    return Pick(s_opt, reason, p_ok, {r_key: why}, features, s_cost)
+    return Pick(stuff.option, reason, p_ok, {r_key: why}, features, stuff.cost)
+
+
+def _decides(question: str, opts: Options, policy: Policy, scope: str) -> bool:
+    if policy.mode != "auto" or opts.rag.missing:
+        return False
+    one_comparison = opts.n_documents == 1 and not WHOLE_TEXT.search(question)
+    if scope != "local" and policy.prefer != "cost" and not one_comparison:
+        return False
+    if opts.small and opts.doc_tokens <= policy.retrieval_budget:
+        return False  # read whole either way
+    long = opts.stuff_long
+    affordable = policy.max_cost_usd is None or long.cost <= policy.max_cost_usd
+    return long.fits and not long.missing and affordable
+
+
+def _priced(opt: Option, shape: ModelSpec | None, opts: Options, policy: Policy) -> Priced:
+    spec = shape if opts.offline and shape else opt.model
+    cost = spec.cost(opt.input_tokens, policy.expected_output_tokens)
+    return Priced(opt, cost, spec.price.input, spec.name)

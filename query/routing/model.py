@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from core.embeddings.question_vectors import QuestionVectors
-from query.routing.features import BASE_FEATURES, base_features
+from query.routing.features import BASE_FEATURES, QuestionFacts, base_features
 from query.routing.gate import GateModel, answer_features, gate_features
 
 DEFAULT_FILE = Path(__file__).with_name("route_model.json")
@@ -143,22 +143,13 @@ class LearnedRouter:
     def version(self) -> str:
         return self.model.version
 
-    def estimate(
-        self,
-        question: str,
-        question_tokens: int,
-        doc_tokens: int,
-        n_documents: int,
-        stuff_price: float,
-        rag_price: float,
-    ) -> tuple[float, float, tuple[float, ...]]:
+    def estimate(self, facts: QuestionFacts) -> tuple[float, float, tuple[float, ...]]:
         """The chances that `rag` answers this question as well as `stuff` would, and
         that it answers better; and the question's features, which the escalation gate
         reads again once the rag answer is in."""
-        base = base_features(
-            question, question_tokens, doc_tokens, n_documents, stuff_price, rag_price
-        )
-        vector = self.vectors(question) if self.vectors and self.model.vector_dim else None
+        base = base_features(facts)
+        wants_vector = self.vectors and self.model.vector_dim
+        vector = self.vectors(facts.question) if wants_vector else None
         return (*self.model.probabilities(base, vector), tuple(base))
 
     def escalation_gain(

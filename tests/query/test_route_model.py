@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.embeddings.question_vectors import static_minilm
-from query.routing.features import BASE_FEATURES, base_features, question_type
+from query.routing.features import BASE_FEATURES, QuestionFacts, base_features, question_type
 from query.routing.gate import ANSWER_FEATURES, GATE_FEATURES, answer_features, gate_features
 from query.routing.model import LearnedRouter, RouteModelError, load_route_model
 
@@ -52,7 +52,7 @@ def test_the_gate_reads_the_rag_answer():
     # a refusal in words, or the model's own found=false, is a refusal
     assert answer_features("The passages do not mention revenue.")[0] == 1.0
     assert answer_features("Revenue rose.", found=False)[0] == 1.0
-    base = base_features("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
+    base = base_features(QuestionFacts("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15))
     x = gate_features(base, said)
     assert x.shape == (len(GATE_FEATURES),)
     router = LearnedRouter(load_route_model())
@@ -77,11 +77,11 @@ def test_features_and_the_choice():
     assert question_type("How many employees?") == "how_many"
     assert question_type("Why did she leave?") == "why"
     assert question_type("Hello there") == "other"
-    feats = base_features("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15)
+    feats = base_features(QuestionFacts("What was the net loss in 2023?", 9, 90_000, 1, 1.25, 0.15))
     assert len(feats) == len(BASE_FEATURES)
     router = LearnedRouter(load_route_model())
     question = "What was the net loss in 2023?"
-    p_ok, p_better, base = router.estimate(question, 9, 90_000, 1, 1.25, 0.15)
+    p_ok, p_better, base = router.estimate(QuestionFacts(question, 9, 90_000, 1, 1.25, 0.15))
     assert 0 < p_better <= p_ok < 1 and base == tuple(feats)
     # stuff 30% likelier better, rag 10%: the more a preference values an answer, the more
     # stuffing is worth; the shipped `cost` puts no value on it, so it never stuffs

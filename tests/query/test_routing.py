@@ -8,6 +8,7 @@ import pytest
 
 from core.llm.catalog import load_catalog
 from core.text.tokens import count_tokens
+from query.routing.features import QuestionFacts
 from query.routing.plan import Policy, RouteError
 from query.routing.router import plan, question_scope
 
@@ -238,12 +239,14 @@ def test_route_table_with_the_learned_router(catalog, router, i):
     assert route.p_rag_ok is not None
     expected_rag = route.mode == "rag"
     p, better, features = router.estimate(
-        question,
-        count_tokens(question),
-        sum(d.tokens for d in documents),
-        len(documents),
-        catalog.get("gpt-5.2").price.input,
-        catalog.get("gpt-5.2" if model == "gpt-5.2" else "gpt-4o").price.input,
+        QuestionFacts(
+            question,
+            count_tokens(question),
+            sum(d.tokens for d in documents),
+            len(documents),
+            catalog.get("gpt-5.2").price.input,
+            catalog.get("gpt-5.2" if model == "gpt-5.2" else "gpt-4o").price.input,
+        )
     )
     assert route.p_rag_ok == pytest.approx(p, abs=1e-4)
     stuffs = [a for a in route.alternatives if a.mode == "stuff" and a.model == "gpt-5.2"]
