@@ -33,10 +33,11 @@ serve: $(STAMP)
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 bench: $(DEV_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

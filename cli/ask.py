@@ -7,8 +7,6 @@ answers in this process over the local data dir.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -20,8 +18,8 @@ from cli.errors import reported
 from cli.local import local_read_path
 from cli.options import AsJson, ServerUrl
 from cli.server import connect
+from cli.session import Session
 from client.folio import Event
-from core.logs import configure_cli_logging
 from core.settings import Settings
 
 
@@ -45,19 +43,17 @@ def ask(
     url: ServerUrl = None,
 ) -> None:
     """Ask your documents; prints the answer, its sources, the route taken and its cost."""
-    settings = Settings()
-    configure_cli_logging(settings)
-    out, err = Console(), Console(stderr=True)
+    s = Session.start()
     body = {"question": question, "document_ids": doc or None, "mode": mode}
     if max_cost is not None:
         body["max_cost_usd"] = max_cost
     if prefer is not None:
         body["prefer"] = prefer
-    with reported(err):
-        events = _events(body, url, settings, err, stream=not as_json)
-        result = _show(events, out, as_json)
+    with reported(s.err):
+        events = _events(body, url, s.settings, s.err, stream=not as_json)
+        result = _show(events, s.out, as_json)
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        s.print_json(result)
 
 
 def _events(body: dict, url: str | None, settings: Settings, err: Console, stream: bool):

@@ -6,8 +6,6 @@ and port); with none, it searches in this process over the local data dir.
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Annotated
 
 import typer
@@ -19,7 +17,7 @@ from cli.errors import reported
 from cli.local import local_read_path
 from cli.options import AsJson, ServerUrl
 from cli.server import connect
-from core.logs import configure_cli_logging
+from cli.session import Session
 from core.settings import Settings
 
 
@@ -38,16 +36,14 @@ def search(
     url: ServerUrl = None,
 ) -> None:
     """Find the passages that answer QUERY, best first, each with its document and pages."""
-    settings = Settings()
-    configure_cli_logging(settings)
-    out, err = Console(), Console(stderr=True)
+    s = Session.start()
     body = {"query": query, "document_ids": doc or None, "k": k}
-    with reported(err):
-        result = _search(body, url, settings, err)
+    with reported(s.err):
+        result = _search(body, url, s.settings, s.err)
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        s.print_json(result)
     else:
-        out.print(_table(result))
+        s.out.print(_table(result))
 
 
 def _search(body: dict, url: str | None, settings: Settings, err: Console) -> dict:

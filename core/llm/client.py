@@ -173,8 +173,7 @@ class ModelClient:
         endpoint = resolve_endpoint(self.catalog, self.settings, spec)
         if endpoint.kind == "local":
             return (
-                "the offline reader answers from passages (core.reader.offline), not chat"
-                " messages"
+                "the offline reader answers from passages (core.reader.offline), not chat messages"
             )
         if not endpoint.usable:
             return f"no API key or base URL configured for endpoint {spec.endpoint!r}"

@@ -28,9 +28,7 @@ class Verdict:
     stuffed: RoutePlan | None = None
 
 
-def after_rag(
-    router: LearnedRouter | None, route: RoutePlan, answer: str, found: bool
-) -> Verdict:
+def after_rag(router: LearnedRouter | None, route: RoutePlan, answer: str, found: bool) -> Verdict:
     """The verdict on a `route`'s first answer: escalate only a rag plan that keeps an
     escalation in reserve, when `escalates` says so."""
     if route.mode != "rag" or route.escalation is None:

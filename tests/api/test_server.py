@@ -75,16 +75,7 @@ def _post_streamed(port: int, total: int, block: int = 64 * 1024) -> tuple[int, 
 
 def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tmp_path):
     url, first = serve()
-    port = int(url.rsplit(":", 1)[1])
-
-    # Over the 1 MB limit with no Content-Length: refused while streaming, long before
-    # the client is done sending 64 MB.
-    status, sent = _post_streamed(port, total=64 << 20)
-    assert status == 413
-    assert sent < 16 << 20
-    assert httpx.get(f"{url}/documents/nope").status_code == 404
-    not_pdf = shared_data / "bad_pdfs" / "qpdf__extend-c-api_bad.pdf"
-    assert httpx.post(f"{url}/documents", **multipart(not_pdf)).status_code == 415
+    _refuses_bad_uploads(url, shared_data)
 
     # Ten concurrent uploads...
     paths = [shared_data / name for name in SMALL_PDFS]
@@ -116,8 +107,35 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
         assert doc["status"] == "ready", (path.name, doc["error"])
         assert (doc["pages"], doc["chunks"]) == expected_counts(path)
 
-    # The CLI goes through the running server (the store is locked to it)...
     contract = shared_data / SMALL_PDFS[0]
+    _cli_ingests_through_the_server(url, env, contract, ids[contract])
+    _cli_uses_the_server_of_its_data_dir_only(url, env, tmp_path)
+
+    assert second.stop()
+    # No duplicate or missing points after the crash and redo.
+    settings = Settings(data_dir=Path(env["FOLIO_DATA_DIR"]), _env_file=None)
+    client = open_client(settings)
+    try:
+        store = store_for(client, settings.collection, 384)
+        for path, doc in docs.items():
+            assert store.count("default", doc["id"]) == doc["chunks"], path.name
+    finally:
+        client.close()
+
+
+def _refuses_bad_uploads(url: str, shared_data: Path) -> None:
+    # Over the 1 MB limit with no Content-Length: refused while streaming, long before
+    # the client is done sending 64 MB.
+    status, sent = _post_streamed(int(url.rsplit(":", 1)[1]), total=64 << 20)
+    assert status == 413
+    assert sent < 16 << 20
+    assert httpx.get(f"{url}/documents/nope").status_code == 404
+    not_pdf = shared_data / "bad_pdfs" / "qpdf__extend-c-api_bad.pdf"
+    assert httpx.post(f"{url}/documents", **multipart(not_pdf)).status_code == 415
+
+
+def _cli_ingests_through_the_server(url: str, env: dict, contract: Path, doc_id: str) -> None:
+    # The CLI goes through the running server (the store is locked to it)...
     cli = subprocess.run(
         [str(FOLIO), "ingest", "--url", url, "--json", str(contract)],
         env=env,
@@ -127,7 +145,7 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
     )
     assert cli.returncode == 0, cli.stderr
     row = json.loads(cli.stdout)
-    assert (row["document_id"], row["status"]) == (ids[contract], "ready")
+    assert (row["document_id"], row["status"]) == (doc_id, "ready")
     # ...or, with no server where it looks, says the store is taken: no traceback.
     alone = dict(env, FOLIO_URL=f"http://127.0.0.1:{free_port()}")
     locked = subprocess.run(
@@ -138,6 +156,8 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
     assert "in use by another folio process" in " ".join(locked.stderr.split())
     assert "Traceback" not in locked.stderr
 
+
+def _cli_uses_the_server_of_its_data_dir_only(url: str, env: dict, tmp_path: Path) -> None:
     # At the configured port, the CLI uses the server only if it serves its data dir.
     at_port = {k: v for k, v in env.items() if k != "FOLIO_URL"}
     at_port["FOLIO_PORT"] = url.rsplit(":", 1)[1]
@@ -153,14 +173,3 @@ def test_serve_end_to_end_with_a_crash_in_the_middle(serve, env, shared_data, tm
     )
     assert "serves another data directory" in elsewhere.stderr, elsewhere.stderr
     assert elsewhere.returncode == 1 and "409" in elsewhere.stderr  # its own, empty data dir
-
-    assert second.stop()
-    # No duplicate or missing points after the crash and redo.
-    settings = Settings(data_dir=Path(env["FOLIO_DATA_DIR"]), _env_file=None)
-    client = open_client(settings)
-    try:
-        store = store_for(client, settings.collection, 384)
-        for path, doc in docs.items():
-            assert store.count("default", doc["id"]) == doc["chunks"], path.name
-    finally:
-        client.close()

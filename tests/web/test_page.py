@@ -67,6 +67,20 @@ def sign_in(page, key: str) -> None:
 
 def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     contract, encrypted = shared_data / CONTRACT, shared_data / ENCRYPTED
+    _open_and_sign_in(page, url, shots)
+    _upload(page, shared_data, contract, encrypted, shots)
+    _ask_and_open_a_citation(page, shots)
+    passage = _search_usage_and_delete(page, url, contract, encrypted, shots)
+
+    # A narrow screen: one column, the viewer below the passages, nothing wider than it.
+    page.set_viewport_size({"width": 400, "height": 900})
+    passage.click()
+    page.locator("#viewer mark.hl").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    shots(page, "narrow")
+
+
+def _open_and_sign_in(page, url, shots) -> None:
     page.goto(url)
     if url.key:  # a server with API keys: it says so, and the admin key opens it
         banner = page.locator("#banner")
@@ -84,6 +98,8 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     assert unlabelled == []
     shots(page, "empty")
 
+
+def _upload(page, shared_data, contract, encrypted, shots) -> None:
     # A file that is not a PDF is refused at once, and says why.
     drop(page, shared_data / NOT_A_PDF)
     refused = page.locator("#doc-rows tr[data-status=refused]")
@@ -108,6 +124,8 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     wait_status(page, encrypted.name, "ready")
     shots(page, "encrypted-ready")
 
+
+def _ask_and_open_a_citation(page, shots) -> None:
     # Ask, streamed; the route badge and numbered citations follow.
     page.get_by_label("Question").fill("Who are the parties?")
     page.get_by_role("button", name="Ask", exact=True).click()
@@ -139,6 +157,9 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     page.locator("#answer").scroll_into_view_if_needed()
     shots(page, "citation-beside-answer", full_page=False)  # as docs/img/web-page.png
 
+
+def _search_usage_and_delete(page, url, contract, encrypted, shots):
+    """Search, open a passage, read usage, filter and delete; returns the passage shown."""
     # /search: passages with their pages, opened in the same viewer.
     page.get_by_label("Question").fill("governing law of this agreement")
     page.get_by_role("button", name="Find passages").click()
@@ -169,13 +190,7 @@ def test_upload_ask_cite_search_delete(page, url, shared_data, shots) -> None:
     listed = httpx.get(f"{url}/documents", headers=url.headers).json()
     assert [d["filename"] for d in listed["items"]] == [contract.name]
     shots(page, "deleted")
-
-    # A narrow screen: one column, the viewer below the passages, nothing wider than it.
-    page.set_viewport_size({"width": 400, "height": 900})
-    passage.click()
-    page.locator("#viewer mark.hl").first.wait_for(timeout=TIMEOUT_MS)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 400
-    shots(page, "narrow")
+    return passage
 
 
 def test_a_wrong_key_says_so(page, url, shots) -> None:
