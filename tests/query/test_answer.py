@@ -305,3 +305,35 @@ def test_replies_are_parsed_forgivingly(text, answer, found, pages):
 def _calls(rp, model: str) -> int:
     totals = rp.registry.usage_totals(rp.tenant_id)["by_model"]
     return next((row["calls"] for row in totals if row["model"] == model), 0)
+
+
+def test_budgets_are_held_by_the_read_path_itself(corpus, fake, embedder):
+    """Budgets are held inside query/, so a read path with no HTTP in front of it (the
+    CLI's in-process path) is refused like POST /query: before any call, and the hold
+    lasts until the answer is in."""
+    from core.access.budgets import Budgets, BudgetExceeded
+    from core.access.keys import KeyStore
+
+    rp = _online(corpus, fake, embedder)
+    keys = KeyStore(corpus.ingestor.registry)
+    rp.budgets = Budgets(corpus.ingestor.registry, keys)
+    doc = corpus.ids["nyliac"]
+    estimate = prepare(rp, GOVERNING_LAW, [doc]).plan.estimated_cost_usd
+    assert estimate > 0
+    rp.budgets = Budgets(corpus.ingestor.registry, keys)  # nothing held by the probe above
+    try:
+        keys.set_tenant_budget(rp.tenant_id, 0.0)
+        with pytest.raises(BudgetExceeded, match="monthly budget of \\$0.00"):
+            prepare(rp, GOVERNING_LAW, [doc])
+        assert fake.requests == []  # refused before anything was spent
+        # Room for one question's estimate: a second one waits until the first is answered.
+        keys.set_tenant_budget(rp.tenant_id, estimate * 1.5)
+        first = prepare(rp, GOVERNING_LAW, [doc])
+        with pytest.raises(BudgetExceeded, match="held by calls running now"):
+            prepare(rp, GOVERNING_LAW, [doc])
+        for _ in range(2):
+            fake.script("gpt-4o", Reply(_json("Massachusetts law.", True), 10, 5))
+        assert execute(rp, first).cost_usd < estimate / 2  # in the ledger; the hold is gone
+        execute(rp, prepare(rp, GOVERNING_LAW, [doc]))  # so the next one fits again
+    finally:
+        keys.set_tenant_budget(rp.tenant_id, None)
