@@ -62,9 +62,12 @@ def views(
     return out
 
 
-def within(view: DocView, span: Span, by_passage: Mapping[int, list[Sentence]]) -> list[Sentence]:
-    """The sentences of `view` that overlap `span`."""
-    if span.page >= len(view.parts):
+def within(
+    view: DocView, span: Span | None, by_passage: Mapping[int, list[Sentence]]
+) -> list[Sentence]:
+    """The sentences of `view` that overlap `span`; none when the contract lacks that part
+    (a report has no preamble, a statute no signature blocks)."""
+    if span is None or span.page >= len(view.parts):
         return []
     found = by_passage.get(view.parts[span.page], [])
     return [s for s in found if s.end > span.start and s.start < span.end]

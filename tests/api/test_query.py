@@ -248,3 +248,22 @@ def _parse_sse(text: str) -> list[tuple[str, dict]]:
         lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
         events.append((lines["event"], json.loads(lines["data"])))
     return events
+
+
+def test_date_questions_on_a_document_that_is_not_a_contract(tmp_path, shared_data, embedder):
+    """Issue 33: "When was the agreement signed?" on the DMCA summary (no preamble, no
+    signature blocks) answered 500 and dropped the connection; now an answer, streamed too."""
+    pdf = shared_data / "legal" / "dmca.pdf"
+    with TestClient(build_app(offline_settings(tmp_path / "data"), embedder=embedder)) as api:
+        with open(pdf, "rb") as fh:
+            upload = api.post("/documents", files={"file": (pdf.name, fh, "application/pdf")})
+        doc_id = upload.json()["id"]
+        _wait_ready(api, doc_id)
+        for question in ("When was the agreement signed?", "What is the effective date?"):
+            body = _ask(api, question=question, document_ids=[doc_id])
+            assert body["answer"] and body["route"]["offline"], question
+            streamed = api.post(
+                "/query", json={"question": question, "document_ids": [doc_id], "stream": True}
+            )
+            assert streamed.status_code == 200 and "event: answer" in streamed.text
+            assert "event: error" not in streamed.text

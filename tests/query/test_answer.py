@@ -311,7 +311,7 @@ def test_budgets_are_held_by_the_read_path_itself(corpus, fake, embedder):
     """Budgets are held inside query/, so a read path with no HTTP in front of it (the
     CLI's in-process path) is refused like POST /query: before any call, and the hold
     lasts until the answer is in."""
-    from core.access.budgets import Budgets, BudgetExceeded
+    from core.access.budgets import BudgetExceeded, Budgets
     from core.access.keys import KeyStore
 
     rp = _online(corpus, fake, embedder)
