@@ -16,11 +16,11 @@ import argparse
 import ast
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 from core.reader.offline import OfflineReader, Passage
+from eval.common.scoring import quotes_clause
 from ingest.pdf import read_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,26 +48,6 @@ QUESTIONS = {
     "Warranty Duration": "How long is the warranty?",
     "License Grant": "What license is granted?",
 }
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _overlaps(answer: str, spans: list[str], n: int = 6) -> bool:
-    words = _words(answer)
-    grams = {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-    for span in spans:
-        w = _words(span)
-        if len(w) < n and _norm(span) in _norm(answer):
-            return True
-        if any(tuple(w[i : i + n]) in grams for i in range(len(w) - n + 1)):
-            return True
-    return False
 
 
 def main() -> None:
@@ -98,7 +78,7 @@ def main() -> None:
             slowest = max(slowest, time.perf_counter() - start)
             if spans:
                 gold += 1
-                hit += answer.found and _overlaps(answer.text, spans)
+                hit += answer.found and quotes_clause(answer.text, spans)
             else:
                 absent += 1
                 quiet += not answer.found

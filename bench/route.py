@@ -19,7 +19,7 @@ import time
 from core.embeddings.embedders import LocalEmbedder
 from core.embeddings.question_vectors import static_minilm
 from core.llm.catalog import load_catalog
-from eval.lara import DEFAULT_DATA, document, load_rows
+from eval.router.lara import DEFAULT_DATA, document, load_rows
 from query.routing.escalation import escalates
 from query.routing.model import LearnedRouter, load_route_model
 from query.routing.plan import Policy

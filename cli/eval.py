@@ -12,11 +12,13 @@ from rich.table import Table
 
 from cli.eval_retrieval import retrieval_command
 from cli.eval_router import router_command
-from eval.haystack import default_haystack_dir, parse_length
-from eval.needles import CLASSIC_ANSWER, CLASSIC_NEEDLE, CLASSIC_QUESTION
-from eval.session import EvalOptions, EvalSession, default_out
-from eval.suites import SUITES, Grid
-from eval.summary import by_mode
+from eval.common.paths import default_out
+from eval.niah.haystack import default_haystack_dir, parse_length
+from eval.niah.needles import CLASSIC_ANSWER, CLASSIC_NEEDLE, CLASSIC_QUESTION
+from eval.niah.result import NiahResult
+from eval.niah.session import EvalOptions, run_niah
+from eval.niah.suites import SUITES, Grid
+from eval.niah.summary import by_mode
 
 eval_app = typer.Typer(
     help="Evaluate the service end to end: needles in haystacks, retrieval benchmarks."
@@ -94,40 +96,41 @@ def niah(
         keep_documents=keep,
     )
     total = sum(len(s.questions) for s in specs) * len(options.modes) * trials
-    session = EvalSession(options)
-    session.grids.append(f"{suites}: lengths {lengths}; depths {depths}")
-    try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[status]}"),
-            console=err,
-        ) as bar:
-            task = bar.add_task("eval", total=total, status="starting the service")
-            session.start()
-            session.run(
+    with _progress(err) as bar:
+        task = bar.add_task("eval", total=total, status="starting the service")
+        try:
+            run = run_niah(
                 specs,
+                options,
+                f"{suites}: lengths {lengths}; depths {depths}",
                 on_status=lambda text: bar.update(task, status=text),
-                on_row=lambda row: bar.advance(task),
+                on_result=lambda result: bar.advance(task),
             )
-    except RuntimeError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        session.finish()
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted; writing the report of what ran")
-    report = session.finish()
-    Console().print(_table(session.writer.rows))
-    err.print(f"report: {report}" if report else "no results")
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+    if run.interrupted:
+        err.print("interrupted; the report covers what ran")
+    Console().print(_table(run.results))
+    err.print(f"report: {run.report}" if run.report else "no results")
 
 
-def _table(rows: list[dict]) -> Table:
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=console,
+    )
+
+
+def _table(results: list[NiahResult]) -> Table:
     table = Table(title="folio eval")
     for name in ("suite", "mode", "n", "accuracy", "needle retrieved", "list $/q", "ms/q"):
         table.add_column(name)
-    for s in by_mode(rows):
+    for s in by_mode(results):
         table.add_row(
             s["suite"],
             s["mode"],

@@ -7,8 +7,6 @@ report.md and retrieval_pr.png (see docs/EVAL.md for the numbers and how to read
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from eval.retrieval_data import load_contractnli, load_cuad, shared_data
-from eval.session import default_out
+from eval.common.paths import default_out, shared_data
+from eval.retrieval.data import load_contractnli, load_cuad
 
 SHARED = shared_data()
 
@@ -44,12 +42,8 @@ def retrieval_command(
     ] = None,
 ) -> None:
     """Score folio's retrieval on ContractNLI (and CUAD): precision, recall, page recall @k."""
-    from client import FolioClient
-    from core.access.admin_key import client_key
-    from core.settings import Settings
-    from eval.retrieval_bench import run_retrieval
-    from eval.retrieval_run import SETTINGS
-    from eval.service import start_service
+    from eval.retrieval.bench import run_on_service
+    from eval.retrieval.run import SETTINGS
 
     err = Console(stderr=True)
     settings = tuple(setting or SETTINGS)
@@ -61,29 +55,11 @@ def retrieval_command(
         benches.append(load_cuad(cuad).subset(max_docs))
     extra = dict(item.split("=", 1) for item in env or [] if "=" in item)
     out = out or default_out().with_name(default_out().name + "-retrieval")
-    scratch = Path(tempfile.mkdtemp(prefix="folio-retrieval-"))
-    service = None if url else start_service(scratch / "data", out / "service.log", extra_env=extra)
-    try:
-        key = service.api_key if service else client_key(Settings())
-        with FolioClient(url or service.url, api_key=key) as client:  # type: ignore[union-attr]
-            report, summary = run_retrieval(
-                client, benches, out, settings, baseline, progress=err.print, meta=_meta(extra, url)
-            )
-    finally:
-        if service:
-            service.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+    report, summary = run_on_service(
+        benches, out, settings, baseline, url, service_env=extra, progress=err.print
+    )
     Console().print(_table(summary))
     err.print(f"report: {report}")
-
-
-def _meta(extra: dict[str, str], url: str | None) -> list[str]:
-    from eval.runner import folio_version
-
-    where = f"the service at {url}" if url else "a service started by the eval (offline, fresh)"
-    lines = [f"folio {folio_version()}, {where}"]
-    lines += [f"service setting {k}={v}" for k, v in sorted(extra.items())]
-    return lines
 
 
 def _table(summary: dict) -> Table:

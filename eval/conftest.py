@@ -1,8 +1,12 @@
 """pytest wiring for the eval: options, the session (the eval's composition root), the report.
 
-`pytest eval` runs the quick grid offline; `pytest eval -m full` the full grid. The
-session fixture starts one real `folio serve` for the whole run and, at the end, writes
-results.jsonl, summary.csv, report.md and the heatmaps under --eval-out.
+`pytest eval` runs the tests of every benchmark folder and the quick grids offline;
+`pytest eval -m full` the full grids. The session fixture starts one real `folio serve`
+for the whole run (the NIAH and retrieval tests share it) and, at the end, writes the
+NIAH results.jsonl, summary.csv, report.md and heatmaps under --eval-out.
+
+It stays at eval/, above the benchmark folders: pytest takes `pytest_addoption` only
+from an initial conftest (one in a folder named on the command line or in testpaths).
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.haystack import default_haystack_dir, parse_length
-from eval.session import EvalOptions, EvalSession, default_out
-from eval.suites import Grid
+from eval.common.paths import default_out
+from eval.niah.haystack import default_haystack_dir, parse_length
+from eval.niah.session import EvalOptions, EvalSession
+from eval.niah.suites import Grid
 
 QUICK_LENGTHS = "1k,4k,16k"
 QUICK_DEPTHS = "0,50,100"

@@ -18,7 +18,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
-from eval.service import start_service
+from eval.common.service import start_service
 
 CHECKS = [
     not_a_server_error,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from cli.service import build_app
 from core.storage.pages import PageStore
-from eval.retrieval_metrics import text_key
+from eval.retrieval.metrics import text_key
 from tests.api.uploading import multipart, offline_settings, wait_done
 
 NDAS = ("Acme_Corporation_Inc_NDA_template", "BTS_NDA", "2_waycda")

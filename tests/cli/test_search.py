@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from cli.main import app
-from eval.service import free_port
+from eval.common.service import free_port
 from ingest.pipeline import ingest_document
 
 runner = CliRunner()

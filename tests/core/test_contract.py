@@ -135,7 +135,7 @@ def test_the_structure_is_stored_with_the_page_texts_and_used(tmp_path, ivillage
     assert store.structure("doc") is None and list(store.read("doc")) == []
 
 
-NEEDLES = (  # the legal needle suite's clauses (eval/needles.py), planted in a real contract
+NEEDLES = (  # the legal needle suite's clauses (eval/niah/needles.py), planted in a real contract
     ("The termination fee payable under Section 9.2 is $4,217,000.",
      "If this agreement is terminated under Section 9.2, what fee is owed?", "$4,217,000"),
     ("Each party shall maintain commercial general liability insurance with limits of not less"

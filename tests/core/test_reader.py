@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -19,46 +18,31 @@ from core.reader.answers import UNSURE
 from core.reader.offline import NOT_FOUND, OfflineReader, Passage
 from core.reader.sentences import split_sentences
 from core.text.tokens import count_tokens
+from eval.common.scoring import folded, quotes_clause
 from ingest.pdf import read_pages
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
 
 
 def _spans(entry: dict) -> list[str]:
     return [s for s in ast.literal_eval(entry["context_raw"] or "[]") if s.strip()]
 
 
-def _quotes_clause(answer: str, entry: dict, n: int = 6) -> bool:
-    words = _words(answer)
-    grams = {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-    for span in _spans(entry):
-        w = _words(span)
-        if len(w) < n and _norm(span) in _norm(answer):
-            return True
-        if any(tuple(w[i : i + n]) in grams for i in range(len(w) - n + 1)):
-            return True
-    return False
+def _quotes_clause(answer: str, entry: dict) -> bool:
+    return quotes_clause(answer, _spans(entry))
 
 
 # category -> (question, does the answer hold the annotation?)
 QUESTIONS = {
     "Governing Law": (
         "Which state's or country's law governs this agreement?",
-        lambda answer, e: _norm(e["answer"]) in _norm(answer),
+        lambda answer, e: folded(e["answer"]) in folded(answer),
     ),
     "Agreement Date": (
         "When was this agreement entered into?",
-        lambda answer, e: any(_norm(s) in _norm(answer) for s in _spans(e)),
+        lambda answer, e: any(folded(s) in folded(answer) for s in _spans(e)),
     ),
     "Parties": (
         "Who are the parties that entered into this agreement?",
-        lambda answer, e: any(_norm(s) in _norm(answer) for s in _spans(e) if len(s) > 6),
+        lambda answer, e: any(folded(s) in folded(answer) for s in _spans(e) if len(s) > 6),
     ),
     "Effective Date": ("When does this agreement become effective?", _quotes_clause),
     "Expiration Date": ("When does the initial term of this agreement expire?", _quotes_clause),
