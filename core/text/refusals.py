@@ -1,7 +1,7 @@
 """How a model says the document does not give what was asked (a refusal).
 
 Shared by the answer path, where a refusal is what Self-Route escalates and what the
-learned escalation gate reads (query/routing/gate.py), and by eval/lara_scoring.py, where a
+learned escalation gate reads (query/routing/gate.py), and by eval/router/scoring.py, where a
 refusal is the right answer to a LaRA `hallu` question.
 """
 
