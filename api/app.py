@@ -111,6 +111,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         res = app.state.resources
         app.state.metrics.watch(res.registry, res.queue.queue_depth)
+        # Uploads cut off by a crash leave partial files; their process is gone by now.
+        app.state.metrics.upload_parts_removed.inc(res.files.remove_stale_parts())
         app.state.guard = build_guard(res.settings, res.registry)
         stack.callback(app.state.guard.limiter.close)
         app.state.read_path = build_read_path(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from core.errors import FolioError
@@ -18,6 +18,10 @@ from core.storage.files import FileTooLargeError
 HEAD_BYTES = 1024
 _MAX_FIELD = 1024
 _MAX_FILENAME = 4096
+# A PDF upload is a `file` part and perhaps a `password`: a form of thousands of parts
+# or of huge part headers is an attack on the parser, refused at the first one too many.
+MAX_PARTS = 16
+MAX_HEADER_BYTES = 16 * 1024  # all the headers of one part
 
 
 class FormError(FolioError, ValueError):
@@ -30,6 +34,12 @@ class NotMultipartError(FormError):
     """The request is not multipart/form-data at all."""
 
     status = 415
+
+
+class MalformedBodyError(FormError):
+    """The body is not a well-formed form: cut off, too many parts, oversized headers."""
+
+    status = 400
 
 
 class FormStream:
@@ -48,21 +58,26 @@ class FormStream:
         self._pending: deque[bytes] = deque()
         self._headers: dict[bytes, bytes] = {}
         self._header = [b"", b""]
+        self._header_bytes = self._parts = 0
         self._target: str | None = None  # "file", "password" or None (ignored part)
         self._field = b""
-        self._file_seen = self._file_done = False
-        self._parser = MultipartParser(
-            params[b"boundary"],
-            {
-                "on_part_begin": self._part_begin,
-                "on_header_field": lambda d, s, e: self._add_header(0, d[s:e]),
-                "on_header_value": lambda d, s, e: self._add_header(1, d[s:e]),
-                "on_header_end": self._header_end,
-                "on_headers_finished": self._headers_finished,
-                "on_part_data": self._part_data,
-                "on_part_end": self._part_end,
-            },
-        )
+        self._file_seen = self._file_done = self._ended = False
+        try:
+            self._parser = MultipartParser(params[b"boundary"], self._callbacks())
+        except FormParserError as exc:  # e.g. a boundary over 256 characters
+            raise MalformedBodyError(f"malformed multipart form: {exc}") from None
+
+    def _callbacks(self) -> dict:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": lambda d, s, e: self._add_header(0, d[s:e]),
+            "on_header_value": lambda d, s, e: self._add_header(1, d[s:e]),
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+            "on_end": self._end,
+        }
 
     def file_blocks(self, check_head: Callable[[bytes], None]) -> Iterator[bytes]:
         """Yield the file's bytes; `check_head` sees its first HEAD_BYTES (or all of a
@@ -75,7 +90,7 @@ class FormStream:
             try:
                 self._parser.write(chunk)
             except MultipartParseError as exc:
-                raise FormError(f"malformed multipart body: {exc}") from None
+                raise MalformedBodyError(f"malformed multipart body: {exc}") from None
             while self._pending:
                 block = self._pending.popleft()
                 if not sniffed:
@@ -88,15 +103,32 @@ class FormStream:
                 check_head(head)
                 sniffed = True
         self._parser.finalize()
+        if not self._ended:
+            raise MalformedBodyError(
+                "the upload was cut off: the form's closing boundary never came; nothing"
+                " was kept, send it again"
+            )
         if not self._file_seen:
             raise FormError("no `file` field in the form; send the PDF as -F file=@doc.pdf")
         if not sniffed:
             check_head(head)
 
     def _part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise MalformedBodyError(
+                f"the form has more than {MAX_PARTS} parts; send the PDF as `file` (and its"
+                " `password`, if any)"
+            )
         self._headers, self._target, self._field = {}, None, b""
+        self._header_bytes = 0
 
     def _add_header(self, index: int, data: bytes) -> None:
+        self._header_bytes += len(data)
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise MalformedBodyError(
+                f"a part of the form has more than {MAX_HEADER_BYTES // 1024} KB of headers"
+            )
         self._header[index] += data
 
     def _header_end(self) -> None:
@@ -120,6 +152,9 @@ class FormStream:
             self._field += data[start:end]
             if len(self._field) > _MAX_FIELD:
                 raise FormError("the password field is too long")
+
+    def _end(self) -> None:
+        self._ended = True
 
     def _part_end(self) -> None:
         if self._target == "file":

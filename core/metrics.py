@@ -66,6 +66,11 @@ class Metrics:
             ["model", "outcome"],
             registry=self.registry,
         )
+        self.upload_parts_removed = Counter(
+            "folio_upload_parts_removed",
+            "Partial files of uploads cut off by a crash, removed when the API started",
+            registry=self.registry,
+        )
         self._state: StateCollector | None = None
 
     def watch(

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PART = ".part"  # an upload landing, until it is renamed to its sha256
 
 
 class FileTooLargeError(Exception):
@@ -50,7 +55,9 @@ class FileStore:
         the document in the with-block, and no `delete_unused` falls between the two.
         Raises FileTooLargeError past `max_bytes`; nothing is kept then."""
         digest, size = hashlib.sha256(), 0
-        fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=self.root, suffix=PART)
+        # Held while the upload lands: `remove_stale_parts` leaves a locked part alone.
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             with os.fdopen(fd, "wb") as fh:  # the slow part, the upload itself, is unlocked
                 for block in blocks:
@@ -59,15 +66,32 @@ class FileStore:
                         raise FileTooLargeError(f"file is larger than {max_bytes} bytes")
                     digest.update(block)
                     fh.write(block)
-            sha = digest.hexdigest()
-            final = self.path_for(sha)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            with self._locked():
-                os.replace(tmp, final)
-                yield sha, size
+                fh.flush()
+                sha = digest.hexdigest()
+                final = self.path_for(sha)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                with self._locked():  # the part stays locked until it has its final name
+                    os.replace(tmp, final)
+                    yield sha, size
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+
+    def remove_stale_parts(self) -> int:
+        """Delete the partial files of uploads whose process died mid-upload (a crash, a
+        kill -9); how many. An upload still landing holds a lock on its part and is left."""
+        removed = 0
+        for part in self.root.glob(f"*{PART}"):
+            try:
+                with open(part, "rb") as fh:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    part.unlink(missing_ok=True)
+                    removed += 1
+            except (BlockingIOError, FileNotFoundError):
+                continue  # landing now, or finished between the glob and the open
+        if removed:
+            log.info("removed %d partial upload file(s) left by a crash", removed)
+        return removed
 
     def delete_unused(self, sha256: str, in_use: Callable[[str], bool]) -> bool:
         """Delete the file unless `in_use(sha256)` (a registry lookup) says a document still
