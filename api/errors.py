@@ -13,8 +13,11 @@ and drops the echoed values.
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from api.schemas.common import ErrorOut
 from core.errors import FolioError
@@ -36,9 +39,30 @@ async def domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def register(app: FastAPI) -> None:
-    """Install the handlers: every FolioError, and request validation."""
+    """Install the handlers: every FolioError, request validation, and HTTP errors."""
     app.add_exception_handler(FolioError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer to an HTTPException, with a 405's `Allow` listing every method
+    of the path: Starlette names only those of the first route on it (a path served by one
+    route per method, as `/documents` is, would say only POST)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        methods = [m for m in _METHODS if _served(request, m)]
+        exc = HTTPException(405, exc.detail, headers={"Allow": ", ".join(methods)})
+    return await http_exception_handler(request, exc)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _served(request: Request, method: str) -> bool:
+    """Whether some route of the app takes `method` on the request's path."""
+    scope = {**request.scope, "method": method}
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -170,3 +170,20 @@ def test_every_route_is_documented_in_openapi(client):
     form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["file"]
     assert {"202", "200", "413", "415"} <= set(upload["responses"])
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/documents", "GET, POST"),
+        ("/documents/some-id", "DELETE, GET"),
+        ("/query", "POST"),
+    ],
+)
+def test_a_405_lists_every_method_of_its_path(client, path, allowed):
+    """OPTIONS (or any method a path lacks): 405 whose Allow names all the path's methods,
+    not only those of the first route on it (issue 33: three routes listed one)."""
+    response = client.options(path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert response.json() == {"detail": "Method Not Allowed"}
