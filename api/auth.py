@@ -22,7 +22,8 @@ from core.access.budgets import Budgets, Payer
 from core.access.keys import KeyStore
 from core.access.rate_limits import Limiter, open_limiter
 from core.settings import Settings
-from core.storage.registry import Registry, UsageRecord
+from core.storage.registry import Registry
+from core.storage.usage import UsageRecord
 from query.read_path import ReadPath
 
 _CHALLENGE = 'Bearer realm="folio"'

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from core.llm.catalog import load_catalog
+from core.storage.documents import Document
 from core.storage.pages import PageStore, PageText
-from core.storage.registry import Document
 from core.text.tokens import count_tokens
 from ingest.pdf import read_pages
 from query import context, prompt

@@ -27,7 +27,7 @@ from client import FolioClient, ServerError
 from core.logs import configure_cli_logging
 from core.settings import Settings
 from core.storage.chunks import StoreLockedError
-from core.storage.registry import Document
+from core.storage.documents import Document
 
 if TYPE_CHECKING:
     from ingest.ingestor import Ingestor

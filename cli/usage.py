@@ -32,7 +32,7 @@ def usage(
         totals: dict[str, list[dict]] = {"by_model": [], "by_day": []}
     else:
         registry = open_registry(settings)
-        totals = registry.usage_totals(None if all_tenants else settings.tenant_id)
+        totals = registry.usage.totals(None if all_tenants else settings.tenant_id)
     if as_json:
         sys.stdout.write(json.dumps(totals, indent=2) + "\n")
         return

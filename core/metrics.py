@@ -161,7 +161,7 @@ class StateCollector:
         calls = CounterMetricFamily(
             "folio_model_calls", "Model attempts by model, from the usage ledger", labels=["model"]
         )
-        for row in self.registry.usage_totals()["by_model"]:
+        for row in self.registry.usage.totals()["by_model"]:
             model = row["model"]
             for kind in ("input", "cached_input", "output"):
                 tokens.add_metric([model, kind], row[f"{kind}_tokens"])

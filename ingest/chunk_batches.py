@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from core.storage.chunks import StoredChunk
-from core.storage.registry import Document
+from core.storage.documents import Document
 from ingest.chunk import Chunk
 from ingest.ingestor import Ingestor
 

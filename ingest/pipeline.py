@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 
 from core.reader.contract import read_contract
+from core.storage.documents import Document
 from core.storage.pages import PageStore, PageText
-from core.storage.registry import Document
 from ingest.chunk import Chunk, chunk_pages
 from ingest.chunk_batches import ChunkBatches
 from ingest.ingestor import EMBED_BATCH, Ingestor, IngestResult

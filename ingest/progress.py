@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from core.storage.registry import Document, Registry
+from core.storage.documents import Document
+from core.storage.registry import Registry
 
 ProgressFn = Callable[[Document], None]
 _EVERY_S = 0.5

@@ -16,9 +16,10 @@ from typing import Protocol
 
 from core.errors import FolioError
 from core.storage.chunks import ChunkStore
+from core.storage.documents import Document
 from core.storage.files import FileStore, FileTooLargeError
 from core.storage.pages import PageStore
-from core.storage.registry import Document, Registry
+from core.storage.registry import Registry
 from ingest.pdf import looks_like_pdf
 
 log = logging.getLogger(__name__)

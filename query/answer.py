@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from core.llm.client import Usage, available_models
 from core.storage.chunks import StoredChunk
-from core.storage.registry import Document
+from core.storage.documents import Document
 from query import context
 from query.citations import Citation, verify
 from query.documents import asked

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from core.embeddings.embedders import Embedder
 from core.reader.offline import Passage
 from core.storage.chunks import ChunkStore, StoredChunk
+from core.storage.documents import Document
 from core.storage.pages import PageStore
-from core.storage.registry import Document
 from query.prompt import Section, Source
 from query.retrieval import DEFAULT_RANKING, Ranking, retrieve
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.storage.registry import Document
+from core.storage.documents import Document
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from core.errors import FolioError
-from core.storage.registry import Document
+from core.storage.documents import Document
 from query.document_names import named_in
 from query.read_path import ReadPath
 

@@ -13,7 +13,8 @@ from core.llm.client import AllModelsFailed, Completion, Usage
 from core.llm.types import Attempt
 from core.reader.contract import Contract
 from core.storage.chunks import StoredChunk
-from core.storage.registry import Document, UsageRecord
+from core.storage.documents import Document
+from core.storage.usage import UsageRecord
 from query import context, prompt
 from query.events import Delta
 from query.read_path import ReadPath
@@ -181,7 +182,7 @@ def _deltas(chunks: Iterator[str | Completion]) -> Iterator[Delta]:
 
 
 def _ledger(rp: ReadPath, question_id: str, model: str, usage: Usage, latency_ms: float) -> None:
-    rp.registry.record_usage(
+    rp.registry.usage.record(
         UsageRecord(
             model=model,
             role="local",

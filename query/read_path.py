@@ -90,7 +90,7 @@ def build_read_path(
         embedder=embedder,
         pages=pages,
         catalog=catalog,
-        models=ModelClient(catalog, settings, ledger=registry.record_usage),
+        models=ModelClient(catalog, settings, ledger=registry.usage.record),
         reader=OfflineReader(embedder),
         tenant_id=settings.tenant_id,
         policy=Policy(

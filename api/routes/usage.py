@@ -15,5 +15,5 @@ def usage(registry: RegistryDep, caller: CallerDep, guard: GuardDep) -> UsageTot
     """Calls, input / cached input / output tokens and dollars of the caller's tenant's
     model calls (offline reader included, at $0), by model, by UTC day and by API key;
     and `budget`: the caller's key and tenant caps, this month's spend, when they reset."""
-    totals = registry.usage_totals(caller.tenant_id)
+    totals = registry.usage.totals(caller.tenant_id)
     return UsageTotals.model_validate(totals | {"budget": guard.budgets.status(caller.payer)})

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from core.storage.registry import Document
+from core.storage.documents import Document
 
 Status = Literal["queued", "processing", "ready", "failed"]
 

@@ -52,7 +52,7 @@ class Budgets:
     """Checks and reservations against the caps of keys and tenants."""
 
     def __init__(self, registry: Registry, keys: KeyStore) -> None:
-        self.registry = registry
+        self.usage = registry.usage  # the ledger the caps are checked against
         self.keys = keys
         self._lock = threading.Lock()
         self._held: dict[tuple[str, str | None], float] = {}  # (tenant, key) -> dollars
@@ -88,7 +88,7 @@ class Budgets:
         for who, cap, key_id in caps:
             if cap is None:
                 continue
-            spent = self.registry.spend_since(payer.tenant_id, start, key_id)
+            spent = self.usage.spend_since(payer.tenant_id, start, key_id)
             held = self._held.get((payer.tenant_id, key_id), 0.0)
             if spent + held + estimate_usd > cap:
                 raise BudgetExceeded(
@@ -107,12 +107,12 @@ class Budgets:
         return {
             "key_budget_usd": payer.key_budget_usd,
             "key_spent_usd": (
-                round(self.registry.spend_since(payer.tenant_id, start, payer.key_id), 6)
+                round(self.usage.spend_since(payer.tenant_id, start, payer.key_id), 6)
                 if payer.key_id is not None
                 else None
             ),
             "tenant_budget_usd": tenant_cap,
-            "tenant_spent_usd": round(self.registry.spend_since(payer.tenant_id, start, None), 6),
+            "tenant_spent_usd": round(self.usage.spend_since(payer.tenant_id, start, None), 6),
             "resets_at": datetime.fromtimestamp(reset, UTC),
         }
 

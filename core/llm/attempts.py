@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from core.llm.catalog import ModelSpec
 from core.llm.types import Attempt, Completion, ProviderError, Usage
-from core.storage.registry import UsageRecord
+from core.storage.usage import UsageRecord
 from core.text.tokens import count_tokens
 
 log = logging.getLogger("core.llm.client")

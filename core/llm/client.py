@@ -38,7 +38,7 @@ from core.llm.types import (
     Usage,
 )
 from core.settings import Settings
-from core.storage.registry import UsageRecord
+from core.storage.usage import UsageRecord
 
 __all__ = [
     "PROVIDERS",

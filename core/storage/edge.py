@@ -1,8 +1,9 @@
 """The chunk store on Qdrant Edge: Qdrant's embedded Rust engine, in this process.
 
 The default embedded store (FOLIO_STORE_ENGINE=edge, DATA_DIR/edge): the same collection
-layout, payloads, filters and hybrid query as core/storage/chunks.py's qdrant-client store, with
-indexed payload filters and Rust search instead of local mode's brute force in Python.
+layout, points, filters and searches as core/storage/qdrant.py's store (core/storage/chunks.py
+computes them; this module puts them in Edge's types), with indexed payload filters and Rust
+search instead of local mode's brute force in Python.
 One shard (folder) per collection; one process owns the folder, as with local mode.
 """
 
@@ -16,17 +17,8 @@ from pathlib import Path
 
 import qdrant_edge as qe
 
-from core.storage.chunks import (
-    DENSE,
-    SPARSE,
-    StoredChunk,
-    StoreLockedError,
-    chunk_from_payload,
-    point_fields,
-    point_id,
-    tenant_chunks,
-)
-from core.text.lexical import sparse_query
+from core.storage.chunks import DENSE, SPARSE, ChunkStore, StoreLockedError
+from core.storage.operations import Condition, DenseSearch, HybridSearch, Nearest, Point
 
 # RRF with Qdrant's default k=2, which the server and local mode use for Fusion.RRF.
 _FUSIONS = {"dbsf": qe.Fusion.Dbsf, "rrf": lambda: qe.Fusion.Rrf(k=2)}
@@ -106,53 +98,37 @@ def _config(dim: int) -> qe.EdgeConfig:
     )
 
 
-class EdgeChunkStore:
+class EdgeChunkStore(ChunkStore):
     """The ChunkStore on an Edge shard (core/storage/stores.py's `store_for` makes one)."""
 
     def __init__(self, client: EdgeClient, collection: str, dim: int) -> None:
-        self.client = client
-        self.collection = collection
-        self.dim = dim
+        super().__init__(client, collection, dim)
         self.shard = client.shard(collection, dim)
 
     def ping(self) -> None:
         """Raise if the shard cannot be read."""
         self.shard.info()
 
-    def upsert(
-        self,
-        tenant_id: str,
-        chunks: Sequence[StoredChunk],
-        vectors: Sequence[Sequence[float]],
-        title: str = "",
-    ) -> None:
-        """Write chunks with their dense vectors; their BM25 terms, title included, are
-        computed here (`point_fields`, as the qdrant-client store does)."""
-        points = []
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            pid, (indices, values), payload = point_fields(tenant_id, chunk, title)
-            vec = {DENSE: [float(x) for x in vector], SPARSE: qe.SparseVector(indices, values)}
-            points.append(qe.Point(pid, vec, payload))
-        if points:
-            self.shard.update(qe.UpdateOperation.upsert_points(points))
-
-    def delete_document(self, tenant_id: str, document_id: str) -> None:
-        """Remove every point of one of the tenant's documents."""
-        flt = _filter(document_ids=[document_id], tenant_id=tenant_id)
-        self.shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
-
-    def count(self, tenant_id: str, document_id: str) -> int:
-        """How many points one of the tenant's documents has."""
-        flt = _filter(document_ids=[document_id], tenant_id=tenant_id)
-        return self.shard.count(qe.CountRequest(exact=True, filter=flt))
-
     def count_all(self) -> int:
         """Every point in the collection (reindex checks its copy with this)."""
         return self.shard.count(qe.CountRequest(exact=True))
 
-    def point_ids(self, tenant_id: str, document_id: str) -> set[str]:
-        """The point ids of one of the tenant's documents."""
-        flt = _filter(document_ids=[document_id], tenant_id=tenant_id)
+    def optimize(self) -> bool:
+        """Merge segments and build the vector index now (blocking); True if anything
+        changed."""
+        return self.shard.optimize()
+
+    def _write(self, points: Sequence[Point]) -> None:
+        self.shard.update(qe.UpdateOperation.upsert_points([_point(p) for p in points]))
+
+    def _delete(self, conditions: list[Condition]) -> None:
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(conditions)))
+
+    def _count(self, conditions: list[Condition]) -> int:
+        return self.shard.count(qe.CountRequest(exact=True, filter=_filter(conditions)))
+
+    def _point_ids(self, conditions: list[Condition]) -> set[str]:
+        flt = _filter(conditions)
         ids, offset = set(), None
         while True:
             request = qe.ScrollRequest(offset=offset, limit=512, filter=flt, with_payload=False)
@@ -161,71 +137,57 @@ class EdgeChunkStore:
             if offset is None:
                 return ids
 
-    def chunks(self, tenant_id: str, document_id: str, indices: Sequence[int]) -> list[StoredChunk]:
-        """Fetch chunks of one of the tenant's documents by index (a hit's neighbours)."""
-        ids = [point_id(document_id, i) for i in indices]
-        records = self.shard.retrieve(ids, with_payload=True, with_vector=False)
-        return tenant_chunks(records, tenant_id)
+    def _retrieve(self, ids: Sequence[str]) -> list[qe.Record]:
+        return self.shard.retrieve(ids, with_payload=True, with_vector=False)
 
-    def hybrid_search(
-        self,
-        query_text: str,
-        query_vector: Sequence[float],
-        tenant_id: str,
-        document_ids: Sequence[str] | None = None,
-        limit: int = 20,
-        prefetch_limit: int = 50,
-        fusion: str = "dbsf",
-        exact: bool = False,
-    ) -> list[StoredChunk]:
-        """Dense and BM25 prefetches, filtered to tenant and documents, fused by Qdrant's
-        own DBSF (or RRF, k=2), as QdrantChunkStore.hybrid_search (`exact`: no vector index,
-        the answer bench/corpus.py measures recall against)."""
-        flt = _filter(document_ids=document_ids, tenant_id=tenant_id)
-        params = qe.SearchParams(exact=True) if exact else None
-        dense = qe.Query.Nearest([float(x) for x in query_vector], using=DENSE)
-        prefetches = [qe.Prefetch(prefetch_limit, query=dense, filter=flt, params=params)]
-        indices, values = sparse_query(query_text)
-        if indices:
-            sparse = qe.Query.Nearest(qe.SparseVector(indices, values), using=SPARSE)
-            prefetches.append(qe.Prefetch(prefetch_limit, query=sparse, filter=flt, params=params))
+    def _hybrid(self, search: HybridSearch) -> list[qe.ScoredPoint]:
+        flt, params = _filter(search.conditions), _params(search.exact)
+        prefetches = [
+            qe.Prefetch(search.prefetch_limit, query=_nearest(q), filter=flt, params=params)
+            for q in search.prefetches
+        ]
         request = qe.QueryRequest(
-            limit,
+            search.limit,
             prefetches=prefetches,
-            query=_FUSIONS[fusion](),
+            query=_FUSIONS[search.fusion](),
             filter=flt,
             with_payload=True,
         )
-        return [chunk_from_payload(p.payload, p.score) for p in self.shard.query(request)]
+        return self.shard.query(request)
 
-    def dense_search(
-        self,
-        query_vector: Sequence[float],
-        tenant_id: str,
-        document_ids: Sequence[str] | None = None,
-        limit: int = 20,
-        exact: bool = False,
-    ) -> list[StoredChunk]:
-        """Dense-only search (`exact`: no index, the ground truth recall is measured on)."""
+    def _dense(self, search: DenseSearch) -> list[qe.ScoredPoint]:
         request = qe.QueryRequest(
-            limit,
-            query=qe.Query.Nearest([float(x) for x in query_vector], using=DENSE),
-            filter=_filter(document_ids=document_ids, tenant_id=tenant_id),
-            params=qe.SearchParams(exact=True) if exact else None,
+            search.limit,
+            query=_nearest(search.query),
+            filter=_filter(search.conditions),
+            params=_params(search.exact),
             with_payload=True,
         )
-        return [chunk_from_payload(p.payload, p.score) for p in self.shard.query(request)]
-
-    def optimize(self) -> bool:
-        """Merge segments and build the vector index now (blocking); True if anything
-        changed."""
-        return self.shard.optimize()
+        return self.shard.query(request)
 
 
-def _filter(document_ids: Sequence[str] | None = None, tenant_id: str | None = None):
-    must = []
-    if tenant_id is not None:
-        must.append(qe.FieldCondition("tenant_id", match=qe.MatchValue(tenant_id)))
-    if document_ids is not None:
-        must.append(qe.FieldCondition("document_id", match=qe.MatchAny(list(document_ids))))
-    return qe.Filter(must=must) if must else None
+def _point(point: Point) -> qe.Point:
+    vectors = {DENSE: [float(x) for x in point.dense], SPARSE: qe.SparseVector(*point.sparse)}
+    return qe.Point(point.id, vectors, point.payload)
+
+
+def _nearest(query: Nearest) -> qe.Query:
+    if query.using == SPARSE:
+        vector = qe.SparseVector(*query.vector)
+    else:
+        vector = [float(x) for x in query.vector]
+    return qe.Query.Nearest(vector, using=query.using)
+
+
+def _filter(conditions: list[Condition]) -> qe.Filter:
+    return qe.Filter(
+        must=[qe.FieldCondition(key, match=_match(value)) for key, value in conditions]
+    )
+
+
+def _match(value: str | list[str]) -> qe.MatchValue | qe.MatchAny:
+    return qe.MatchAny(value) if isinstance(value, list) else qe.MatchValue(value)
+
+
+def _params(exact: bool) -> qe.SearchParams | None:
+    return qe.SearchParams(exact=True) if exact else None

@@ -2,7 +2,8 @@
 
 Also where qdrant-client's embedded local mode is opened (FOLIO_STORE_ENGINE=local, and
 what `folio reindex` moves from). The Edge engine's twin is core/storage/edge.py, with the
-same collection layout, payloads, filters and query.
+same collection layout, points, filters and searches: core/storage/chunks.py computes them,
+and this module puts them in qdrant-client's types.
 """
 
 from __future__ import annotations
@@ -13,28 +14,17 @@ from collections.abc import Sequence
 from qdrant_client import QdrantClient, models
 
 from core.settings import Settings
-from core.storage.chunks import (
-    DENSE,
-    SPARSE,
-    StoredChunk,
-    StoreLockedError,
-    chunk_from_payload,
-    point_fields,
-    point_id,
-    tenant_chunks,
-)
-from core.text.lexical import sparse_query
+from core.storage.chunks import DENSE, SPARSE, ChunkStore, StoreLockedError
+from core.storage.operations import Condition, DenseSearch, HybridSearch, Nearest, Point
 
 _FUSIONS = {"dbsf": models.Fusion.DBSF, "rrf": models.Fusion.RRF}
 
 
-class QdrantChunkStore:
+class QdrantChunkStore(ChunkStore):
     """The ChunkStore on a qdrant-client client (server or embedded local mode)."""
 
     def __init__(self, client: QdrantClient, collection: str, dim: int) -> None:
-        self.client = client
-        self.collection = collection
-        self.dim = dim
+        super().__init__(client, collection, dim)
         self._ensure_collection()
 
     def _ensure_collection(self) -> None:
@@ -67,142 +57,100 @@ class QdrantChunkStore:
         """Raise if the store cannot be reached."""
         self.client.get_collection(self.collection)
 
-    def upsert(
-        self,
-        tenant_id: str,
-        chunks: Sequence[StoredChunk],
-        vectors: Sequence[Sequence[float]],
-        title: str = "",
-    ) -> None:
-        """Write chunks with their dense vectors; their BM25 terms, title included, are
-        computed here (`point_fields`)."""
-        points = []
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            pid, (indices, values), payload = point_fields(tenant_id, chunk, title)
-            points.append(
-                models.PointStruct(
-                    id=pid,
-                    vector={
-                        DENSE: list(vector),
-                        SPARSE: models.SparseVector(indices=indices, values=values),
-                    },
-                    payload=payload,
-                )
-            )
-        if points:
-            self.client.upsert(self.collection, points=points, wait=True)
-
-    def delete_document(self, tenant_id: str, document_id: str) -> None:
-        """Remove every point of one of the tenant's documents."""
-        self.client.delete(
-            self.collection,
-            points_selector=models.FilterSelector(
-                filter=_filter(document_ids=[document_id], tenant_id=tenant_id)
-            ),
-            wait=True,
-        )
-
-    def count(self, tenant_id: str, document_id: str) -> int:
-        """How many points one of the tenant's documents has."""
-        flt = _filter(document_ids=[document_id], tenant_id=tenant_id)
-        return self.client.count(self.collection, count_filter=flt, exact=True).count
-
     def count_all(self) -> int:
         """Every point in the collection (reindex checks its copy with this)."""
         return self.client.count(self.collection, exact=True).count
 
-    def point_ids(self, tenant_id: str, document_id: str) -> set[str]:
-        """The point ids of one of the tenant's documents."""
+    def _write(self, points: Sequence[Point]) -> None:
+        self.client.upsert(self.collection, points=[_point(p) for p in points], wait=True)
+
+    def _delete(self, conditions: list[Condition]) -> None:
+        selector = models.FilterSelector(filter=_filter(conditions))
+        self.client.delete(self.collection, points_selector=selector, wait=True)
+
+    def _count(self, conditions: list[Condition]) -> int:
+        flt = _filter(conditions)
+        return self.client.count(self.collection, count_filter=flt, exact=True).count
+
+    def _point_ids(self, conditions: list[Condition]) -> set[str]:
+        flt = _filter(conditions)
         ids, offset = set(), None
         while True:
             points, offset = self.client.scroll(
-                self.collection,
-                scroll_filter=_filter(document_ids=[document_id], tenant_id=tenant_id),
-                limit=512,
-                offset=offset,
-                with_payload=False,
+                self.collection, scroll_filter=flt, limit=512, offset=offset, with_payload=False
             )
             ids.update(str(p.id) for p in points)
             if offset is None:
                 return ids
 
-    def chunks(self, tenant_id: str, document_id: str, indices: Sequence[int]) -> list[StoredChunk]:
-        """Fetch chunks of one of the tenant's documents by index (a hit's neighbours)."""
-        ids = [point_id(document_id, i) for i in indices]
-        points = self.client.retrieve(self.collection, ids=ids, with_payload=True)
-        return tenant_chunks(points, tenant_id)
+    def _retrieve(self, ids: Sequence[str]) -> list[models.Record]:
+        return self.client.retrieve(self.collection, ids=ids, with_payload=True)
 
-    def hybrid_search(
-        self,
-        query_text: str,
-        query_vector: Sequence[float],
-        tenant_id: str,
-        document_ids: Sequence[str] | None = None,
-        limit: int = 20,
-        prefetch_limit: int = 50,
-        fusion: str = "dbsf",
-    ) -> list[StoredChunk]:
-        """Dense and sparse BM25 prefetches, filtered to tenant and documents, fused by DBSF
-        (or `fusion="rrf"`).
-
-        Distribution-based score fusion (each list's scores normalised by their mean and
-        spread, then summed) keeps how far ahead a hit is, which rank fusion (RRF)
-        discards: on ContractNLI it ranked the gold clause first more often (docs/EVAL.md).
-        """
-        flt = _filter(document_ids=document_ids, tenant_id=tenant_id)
+    def _hybrid(self, search: HybridSearch) -> list[models.ScoredPoint]:
+        flt, params = _filter(search.conditions), _params(search.exact)
         prefetch = [
-            models.Prefetch(query=list(query_vector), using=DENSE, filter=flt, limit=prefetch_limit)
-        ]
-        indices, values = sparse_query(query_text)
-        if indices:
-            prefetch.append(
-                models.Prefetch(
-                    query=models.SparseVector(indices=indices, values=values),
-                    using=SPARSE,
-                    filter=flt,
-                    limit=prefetch_limit,
-                )
+            models.Prefetch(
+                query=_query(q),
+                using=q.using,
+                filter=flt,
+                limit=search.prefetch_limit,
+                params=params,
             )
+            for q in search.prefetches
+        ]
         result = self.client.query_points(
             self.collection,
             prefetch=prefetch,
-            query=models.FusionQuery(fusion=_FUSIONS[fusion]),
+            query=models.FusionQuery(fusion=_FUSIONS[search.fusion]),
             query_filter=flt,
-            limit=limit,
+            limit=search.limit,
             with_payload=True,
         )
-        return [chunk_from_payload(p.payload, p.score) for p in result.points]
+        return result.points
 
-    def dense_search(
-        self,
-        query_vector: Sequence[float],
-        tenant_id: str,
-        document_ids: Sequence[str] | None = None,
-        limit: int = 20,
-    ) -> list[StoredChunk]:
-        """Dense-only search, the baseline hybrid search is measured against."""
+    def _dense(self, search: DenseSearch) -> list[models.ScoredPoint]:
         result = self.client.query_points(
             self.collection,
-            query=list(query_vector),
-            using=DENSE,
-            query_filter=_filter(document_ids=document_ids, tenant_id=tenant_id),
-            limit=limit,
+            query=_query(search.query),
+            using=search.query.using,
+            query_filter=_filter(search.conditions),
+            search_params=_params(search.exact),
+            limit=search.limit,
             with_payload=True,
         )
-        return [chunk_from_payload(p.payload, p.score) for p in result.points]
+        return result.points
 
 
-def _filter(document_ids: Sequence[str] | None = None, tenant_id: str | None = None):
-    must: list[models.Condition] = []
-    if tenant_id is not None:
-        must.append(
-            models.FieldCondition(key="tenant_id", match=models.MatchValue(value=tenant_id))
-        )
-    if document_ids is not None:
-        must.append(
-            models.FieldCondition(key="document_id", match=models.MatchAny(any=list(document_ids)))
-        )
-    return models.Filter(must=must)
+def _point(point: Point) -> models.PointStruct:
+    indices, values = point.sparse
+    vectors = {
+        DENSE: list(point.dense),
+        SPARSE: models.SparseVector(indices=indices, values=values),
+    }
+    return models.PointStruct(id=point.id, vector=vectors, payload=point.payload)
+
+
+def _query(query: Nearest) -> list[float] | models.SparseVector:
+    if query.using == SPARSE:
+        indices, values = query.vector
+        return models.SparseVector(indices=indices, values=values)
+    return list(query.vector)
+
+
+def _filter(conditions: list[Condition]) -> models.Filter:
+    return models.Filter(
+        must=[models.FieldCondition(key=k, match=_match(v)) for k, v in conditions]
+    )
+
+
+def _match(value: str | list[str]) -> models.MatchValue | models.MatchAny:
+    if isinstance(value, list):
+        return models.MatchAny(any=value)
+    return models.MatchValue(value=value)
+
+
+def _params(exact: bool) -> models.SearchParams | None:
+    return models.SearchParams(exact=True) if exact else None
 
 
 def has_local_store(settings: Settings) -> bool:

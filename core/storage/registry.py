@@ -1,95 +1,38 @@
-"""The document registry and usage ledger: SQLite by default, PostgreSQL when configured.
+"""The document registry: SQLite by default, PostgreSQL when configured.
 
 One SQLAlchemy Core implementation serves both. SQLite in WAL mode (a file under
 FOLIO_DATA_DIR) lets the API, an in-process worker thread and worker processes on the
 same host read and write concurrently without a server; hosts that share only the network
 point FOLIO_REGISTRY_URL at PostgreSQL, since SQLite's WAL is unsafe on a network volume.
+
+Here: the database opened, and the documents in it (core/storage/documents.py says what a
+document is). The same database holds the usage ledger (core/storage/usage.py), which the
+registry hands out as `registry.usage`, and API keys and tenants (core/access/keys.py).
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from core.storage.documents import Document, document_id_for
 from core.storage.registry_schema import (
     STATUSES,
     create_schema,
     documents,
     insert_ignoring_conflicts,
     open_engine,
-    usage,
-    utc_day,
 )
+from core.storage.usage import UsageLedger
 
 if TYPE_CHECKING:
     from core.settings import Settings
 
-__all__ = ["STATUSES", "Document", "Registry", "UsageRecord", "document_id_for", "open_registry"]
-
-_DOC_NAMESPACE = uuid.UUID("6f1c0d55-3b8e-4f0a-9a57-2f1b8d7c9e10")
 _DOC_COLUMNS = [c for c in documents.c if c.name != "password"]
-
-
-def document_id_for(tenant_id: str, sha256: str) -> str:
-    """Deterministic id: the same file in the same tenant is the same document."""
-    return str(uuid.uuid5(_DOC_NAMESPACE, f"{tenant_id}:{sha256}"))
-
-
-@dataclass
-class Document:
-    id: str
-    tenant_id: str
-    filename: str
-    sha256: str
-    status: str = "queued"
-    size_bytes: int = 0
-    pages: int = 0
-    chunks: int = 0
-    tokens: int = 0
-    page_tokens: list[int] = field(default_factory=list)
-    error: str | None = None
-    pages_parsed: int = 0
-    pages_total: int = 0
-    chunks_embedded: int = 0
-    chunks_total: int = 0
-    timings: dict[str, float] = field(default_factory=dict)
-    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages read by OCR
-    ocr_confidence: float | None = None  # their mean word confidence, 0..1
-    ocr_skipped: int = 0  # pages OCR tried and could not read
-    created_at: float = 0.0
-    updated_at: float = 0.0
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Document:
-        data = dict(row)
-        data.pop("password", None)
-        data["page_tokens"] = json.loads(data["page_tokens"] or "[]")
-        data["timings"] = json.loads(data["timings"] or "{}")
-        data["ocr_pages"] = json.loads(data.get("ocr_pages") or "[]")
-        return cls(**data)
-
-
-@dataclass
-class UsageRecord:
-    model: str
-    role: str
-    input_tokens: int
-    cached_input_tokens: int
-    output_tokens: int
-    cost_usd: float
-    latency_ms: float
-    outcome: str  # "ok" or the error kind
-    question_id: str | None = None
-    tenant_id: str = "default"
-    created_at: float = field(default_factory=time.time)
-    key_id: str | None = None  # the API key that asked, if any
 
 
 def open_registry(settings: Settings) -> Registry:
@@ -98,7 +41,8 @@ def open_registry(settings: Settings) -> Registry:
 
 
 class Registry:
-    """Documents (with ingest progress and timings) and the usage ledger."""
+    """Documents, with their ingest progress and timings; `usage` is the usage ledger in
+    the same database."""
 
     def __init__(self, target: str | Path) -> None:
         """Open (creating if missing) the registry at a SQLite file path or a database URL."""
@@ -111,6 +55,7 @@ class Registry:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             create_schema(conn)
             conn.commit()
+        self.usage = UsageLedger(self.engine)
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r})"
@@ -123,8 +68,6 @@ class Registry:
         """Raise if the registry cannot be read."""
         with self.engine.connect() as conn:
             conn.execute(sa.select(documents.c.id).limit(1)).all()
-
-    # --- documents -------------------------------------------------------------------
 
     def create_or_get(
         self, tenant_id: str, filename: str, sha256: str, size_bytes: int = 0
@@ -269,42 +212,3 @@ class Registry:
                     sums["chunks"] += chunks
                     sums["seconds"] += seconds
         return totals, recent
-
-    # --- usage ledger -----------------------------------------------------------------
-
-    def record_usage(self, record: UsageRecord) -> None:
-        """Append one model call to the ledger."""
-        with self.engine.begin() as conn:
-            conn.execute(usage.insert().values(asdict(record)))
-
-    def usage_totals(self, tenant_id: str | None = None) -> dict[str, list[dict]]:
-        """Totals of calls, tokens and dollars by model, by UTC day and by API key."""
-        c = usage.c
-        summed = (c.input_tokens, c.cached_input_tokens, c.output_tokens, c.cost_usd)
-        sums = [sa.func.count().label("calls"), *(sa.func.sum(s).label(s.name) for s in summed)]
-        where = [c.tenant_id == tenant_id] if tenant_id else []
-        out: dict[str, list[dict]] = {}
-        groups = (("by_model", c.model), ("by_day", utc_day(c.created_at)), ("by_key", c.key_id))
-        with self.engine.connect() as conn:
-            for name, key in groups:
-                key = key.label(name.removeprefix("by_"))
-                query = sa.select(key, *sums).where(*where).group_by(key).order_by(key)
-                out[name] = [_totals(row._mapping) for row in conn.execute(query)]
-        return out
-
-    def spend_since(self, tenant_id: str, since: float, key_id: str | None = None) -> float:
-        """Dollars the tenant (or one of its keys) has spent on models since `since`."""
-        c = usage.c
-        where = [c.tenant_id == tenant_id, c.created_at >= since]
-        if key_id is not None:
-            where.append(c.key_id == key_id)
-        with self.engine.connect() as conn:
-            total = conn.scalar(sa.select(sa.func.sum(c.cost_usd)).where(*where))
-        return float(total or 0.0)
-
-
-def _totals(row: Mapping[str, Any]) -> dict:
-    """Plain ints and a float rounded to the micro-dollar, whatever the driver returned."""
-    data = {k: int(v or 0) for k, v in row.items() if k not in ("model", "day", "key", "cost_usd")}
-    first = next(k for k in ("model", "day", "key") if k in row)
-    return {first: row[first], **data, "cost_usd": round(float(row["cost_usd"] or 0), 6)}

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.storage.documents import document_id_for
 from core.storage.files import sha256_of
-from core.storage.registry import document_id_for
 from tests.api.uploading import SMALL_PDFS, wait_for
 from tests.procs import FOLIO, FolioProcess, folio_env, free_port, wait_healthy
 

@@ -8,13 +8,14 @@ import time
 from typer.testing import CliRunner
 
 from cli.main import app
-from core.storage.registry import Registry, UsageRecord
+from core.storage.registry import Registry
+from core.storage.usage import UsageRecord
 
 runner = CliRunner()
 
 
 def _record(registry: Registry, model: str, cost: float, when: float, tenant: str = "default"):
-    registry.record_usage(
+    registry.usage.record(
         UsageRecord(
             model=model,
             role="cheap",

@@ -76,7 +76,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(catalog, llm_settings, registry, sleeps) -> ModelClient:
-    return ModelClient(catalog, llm_settings, ledger=registry.record_usage, sleep=sleeps.append)
+    return ModelClient(catalog, llm_settings, ledger=registry.usage.record, sleep=sleeps.append)
 
 
 def outcomes(attempts) -> list[tuple[str, str]]:
@@ -390,7 +390,7 @@ def test_ledger_totals_add_up_by_model(client, catalog, server, registry) -> Non
     )
     client.complete(catalog.chain("cheap"), MESSAGES, role="cheap")
     client.complete(catalog.chain("long_context"), MESSAGES, role="long_context")
-    totals = {r["model"]: r for r in registry.usage_totals()["by_model"]}
+    totals = {r["model"]: r for r in registry.usage.totals()["by_model"]}
     assert totals["gpt-4o"]["calls"] == 2 and totals["gpt-4o"]["input_tokens"] == 1_000
     assert totals["gpt-4o"]["cost_usd"] == pytest.approx((1_000 * 1.25 + 10 * 10) / 1e6)
     assert totals["gpt-5.2"]["cost_usd"] == pytest.approx(

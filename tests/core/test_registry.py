@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.storage.registry import Registry, UsageRecord, document_id_for, open_registry
+from core.storage.documents import document_id_for
+from core.storage.registry import Registry, open_registry
 from core.storage.registry_schema import documents
+from core.storage.usage import UsageRecord
 
 # Trust auth on this machine; set FOLIO_TEST_POSTGRES_URL to point the tests elsewhere.
 _PG_CANDIDATES = [
@@ -136,8 +138,8 @@ def test_stale_processing_and_listing(reg: Registry) -> None:
 
 def test_usage_totals_by_model_and_day(reg: Registry) -> None:
     for model, cost in (("gpt-4o", 0.01), ("gpt-4o", 0.02), ("gpt-5.2", 0.5)):
-        reg.record_usage(UsageRecord(model, "cheap", 1000, 100, 50, cost, 12.0, "ok"))
-    totals = reg.usage_totals()
+        reg.usage.record(UsageRecord(model, "cheap", 1000, 100, 50, cost, 12.0, "ok"))
+    totals = reg.usage.totals()
     by_model = {row["model"]: row for row in totals["by_model"]}
     assert by_model["gpt-4o"]["calls"] == 2 and by_model["gpt-4o"]["cost_usd"] == 0.03
     assert by_model["gpt-4o"]["cached_input_tokens"] == 200
@@ -148,13 +150,13 @@ def test_usage_days_are_utc_calendar_days(reg: Registry) -> None:
     last_second_of_feb = 1709251199.5  # 2024-02-29T23:59:59.5Z
     for at, tenant in ((last_second_of_feb, "acme"), (last_second_of_feb + 1, "acme"),
                        (last_second_of_feb + 2, "other")):  # fmt: skip
-        reg.record_usage(UsageRecord("m", "cheap", 10, 0, 5, 0.001, 1.0, "ok", None, tenant, at))
-    days = reg.usage_totals("acme")["by_day"]
+        reg.usage.record(UsageRecord("m", "cheap", 10, 0, 5, 0.001, 1.0, "ok", None, tenant, at))
+    days = reg.usage.totals("acme")["by_day"]
     assert [(d["day"], d["calls"], d["output_tokens"]) for d in days] == [
         ("2024-02-29", 1, 5),
         ("2024-03-01", 1, 5),
     ]
-    assert [d["calls"] for d in reg.usage_totals()["by_day"]] == [1, 2]
+    assert [d["calls"] for d in reg.usage.totals()["by_day"]] == [1, 2]
 
 
 def test_two_claimers_of_one_document_exactly_one_wins(target: Path | str) -> None:

@@ -12,15 +12,16 @@ from core.access.budgets import BudgetExceeded, Budgets, Payer, month_window
 from core.access.keys import PREFIX, KeyRequestError, KeyStore, digest
 from core.access.rate_limits import RateLimiter
 from core.logs import redact
-from core.storage.registry import Registry, UsageRecord
+from core.storage.registry import Registry
 from core.storage.registry_schema import api_keys
+from core.storage.usage import UsageRecord
 from tests.core.test_registry import pg_admin_url, pg_url, reg, target  # noqa: F401
 
 SHA = "cd" * 32
 
 
 def _spend(registry: Registry, tenant: str, key: str | None, usd: float, at: float | None = None):
-    registry.record_usage(
+    registry.usage.record(
         UsageRecord(
             "gpt-4o", "cheap", 100, 0, 10, usd, 5.0, "ok", None, tenant, at or time.time(), key
         )
@@ -43,13 +44,13 @@ def test_documents_and_usage_are_scoped_to_their_tenant(reg: Registry) -> None: 
     _spend(reg, "acme", "key_a1", 0.25)
     _spend(reg, "acme", "key_a2", 0.5)
     _spend(reg, "beta", "key_b1", 9.0)
-    totals = reg.usage_totals("acme")
+    totals = reg.usage.totals("acme")
     assert {r["key"]: r["cost_usd"] for r in totals["by_key"]} == {"key_a1": 0.25, "key_a2": 0.5}
     assert sum(r["calls"] for r in totals["by_model"]) == 2  # beta's call is not there
     start, _ = month_window(time.time())
-    assert reg.spend_since("acme", start) == pytest.approx(0.75)
-    assert reg.spend_since("acme", start, "key_a2") == pytest.approx(0.5)
-    assert reg.spend_since("acme", time.time() + 60) == 0.0
+    assert reg.usage.spend_since("acme", start) == pytest.approx(0.75)
+    assert reg.usage.spend_since("acme", start, "key_a2") == pytest.approx(0.5)
+    assert reg.usage.spend_since("acme", time.time() + 60) == 0.0
 
 
 def test_keys_are_random_shown_once_and_stored_as_a_hash(reg: Registry) -> None:  # noqa: F811

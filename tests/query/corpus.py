@@ -72,7 +72,7 @@ def read_path(corpus: Corpus, embedder, settings: Settings | None = None, **poli
     settings = settings or corpus.settings
     catalog = load_catalog()
     ing = corpus.ingestor
-    client = ModelClient(catalog, settings, ledger=ing.registry.record_usage, sleep=lambda s: None)
+    client = ModelClient(catalog, settings, ledger=ing.registry.usage.record, sleep=lambda s: None)
     return ReadPath(
         registry=ing.registry,
         store=ing.store,

@@ -303,7 +303,7 @@ def test_replies_are_parsed_forgivingly(text, answer, found, pages):
 
 
 def _calls(rp, model: str) -> int:
-    totals = rp.registry.usage_totals(rp.tenant_id)["by_model"]
+    totals = rp.registry.usage.totals(rp.tenant_id)["by_model"]
     return next((row["calls"] for row in totals if row["model"] == model), 0)
 
 
