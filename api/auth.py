@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from core.access.budgets import Budgets, Payer
 from core.access.keys import KeyStore
 from core.access.rate_limits import Limiter, open_limiter
+from core.access.roles import Manager
 from core.settings import Settings
 from core.storage.registry import Registry
 from core.storage.usage import UsageRecord
@@ -42,6 +43,12 @@ class Caller:
     admin: bool
     budget_usd: float | None = None
     rpm: int | None = None
+    operator: bool = False
+
+    @property
+    def manager(self) -> Manager:
+        """The caller as a manager of keys (core/access/roles.py)."""
+        return Manager(self.tenant_id, self.admin, self.operator)
 
     @property
     def payer(self) -> Payer:
@@ -75,7 +82,7 @@ def authenticate(
     """The caller of this request: 401 without a valid key, 429 past its rate limit."""
     guard: Guard = request.app.state.guard
     if guard.settings.auth == "off":
-        return Caller(guard.settings.tenant_id, None, admin=True)
+        return Caller(guard.settings.tenant_id, None, admin=True, operator=True)
     token = credentials.credentials.strip() if credentials is not None else ""
     if not token:
         raise HTTPException(401, _NO_KEY, headers={"WWW-Authenticate": _CHALLENGE})
@@ -94,13 +101,7 @@ def authenticate(
             f"key {key.id} may make {key.rpm} requests per minute; try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    return Caller(key.tenant_id, key.id, key.admin, key.budget_usd, key.rpm)
-
-
-def require_admin(caller: Caller) -> Caller:
-    if not caller.admin:
-        raise HTTPException(403, "managing keys needs an admin key")
-    return caller
+    return Caller(key.tenant_id, key.id, key.admin, key.budget_usd, key.rpm, key.operator)
 
 
 def scoped_read_path(base: ReadPath, caller: Caller) -> ReadPath:

@@ -12,7 +12,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from api.auth import Caller, Guard, authenticate, require_admin, scoped_read_path
+from api.auth import Caller, Guard, authenticate, scoped_read_path
+from core.access.roles import Manager
 from core.embeddings.embedders import Embedder
 from core.metrics import Metrics
 from core.settings import Settings
@@ -77,11 +78,12 @@ def get_embedder(res: ResourcesDep) -> Embedder:
 CallerDep = Annotated[Caller, Depends(authenticate)]
 
 
-def get_admin(caller: CallerDep) -> Caller:
-    return require_admin(caller)
+def get_manager(caller: CallerDep) -> Manager:
+    """The caller as a manager of keys: what its role lets it do (core/access/roles.py)."""
+    return caller.manager
 
 
-AdminDep = Annotated[Caller, Depends(get_admin)]
+ManagerDep = Annotated[Manager, Depends(get_manager)]
 
 
 def get_guard(request: Request) -> Guard:

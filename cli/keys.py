@@ -1,8 +1,9 @@
 """`folio keys create | list | revoke`: API keys and their tenants, in the registry.
 
 These work on the registry FOLIO_REGISTRY_URL (or the data dir) names, with or without a
-running server; a revoked key is refused by the server from its next request. Remote
-admins do the same over /keys with an admin key.
+running server, with the operator's powers; a revoked key is refused by the server from
+its next request. Over /keys, an operator key does the same for every tenant and an
+admin key for its own tenant (core/access/roles.py).
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.access.keys import ApiKey, KeyRequestError, KeyStore
+from core.access.keys import ApiKey, KeyRequestError, KeyStore, LastOperatorError
+from core.access.roles import KeyRequest, Manager
 from core.settings import Settings
 from core.storage.registry import open_registry
+
+# Whoever runs the CLI on this machine reaches the registry itself: the operator's powers.
+OPERATOR = Manager(tenant_id="", admin=True, operator=True)
 
 keys_app = typer.Typer(
     help="API keys: create (one tenant each), list, revoke.", no_args_is_help=True
@@ -46,15 +51,20 @@ def create(
     tenant_budget_usd: Annotated[
         float | None, typer.Option(help="Set the tenant's monthly cap (all its keys).")
     ] = None,
-    admin: Annotated[bool, typer.Option(help="May manage keys over /keys.")] = False,
+    admin: Annotated[
+        bool, typer.Option(help="May manage its own tenant's keys over /keys.")
+    ] = False,
+    operator: Annotated[
+        bool, typer.Option(help="May manage every tenant's keys (as `folio serve`'s key).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the key as JSON.")] = False,
 ) -> None:
-    """Create a key and print it, this once: only its hash is kept."""
+    """Create a key and print it, this once: only its hash is kept. This machine's CLI
+    acts as the operator: any tenant, any role."""
     store = _store()
+    request = KeyRequest(tenant, name, admin, budget_usd, rpm, operator, tenant_budget_usd)
     try:
-        key, secret = store.create(tenant, name, admin, budget_usd, rpm)
-        if tenant_budget_usd is not None:
-            store.set_tenant_budget(tenant, tenant_budget_usd)
+        key, secret = OPERATOR.create(store, request)
     except KeyRequestError as exc:
         Console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -78,7 +88,7 @@ def list_keys(
         sys.stdout.write(json.dumps([_row(k) for k in keys], indent=2) + "\n")
         return
     table = Table(title="API keys")
-    for column in ("id", "tenant", "name", "starts", "admin", "budget $/month", "rpm", "created"):
+    for column in ("id", "tenant", "name", "starts", "role", "budget $/month", "rpm", "created"):
         table.add_column(column)
     table.add_column("revoked")
     for k in keys:
@@ -87,7 +97,7 @@ def list_keys(
             k.tenant_id,
             k.name,
             k.prefix + "…",
-            "yes" if k.admin else "",
+            k.role,
             "" if k.budget_usd is None else f"{k.budget_usd:,.2f}",
             "" if k.rpm is None else str(k.rpm),
             _when(k.created_at),
@@ -98,8 +108,12 @@ def list_keys(
 
 @keys_app.command("revoke")
 def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_…).")]) -> None:
-    """Revoke a key: the server refuses it from its next request."""
-    key = _store().revoke(key_id)
+    """Revoke a key: the server refuses it from its next request (not the last operator key)."""
+    try:
+        key = _store().revoke(key_id)
+    except LastOperatorError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     if key is None:
         Console(stderr=True).print(f"[red]error:[/red] no key {key_id} (see `folio keys list`)")
         raise typer.Exit(1)
@@ -107,7 +121,7 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_…).")
 
 
 def _row(key: ApiKey) -> dict:
-    return vars(key) | {"tenant": key.tenant_id}
+    return vars(key) | {"tenant": key.tenant_id, "role": key.role}
 
 
 def _when(ts: float | None) -> str:

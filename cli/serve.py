@@ -76,8 +76,8 @@ def _admin_key(settings: Settings, host: str, port: int, err: Console) -> None:
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
         # Straight to the terminal, never through logging: it is shown this once.
         Console().print(
-            "\n[bold]folio: your admin key[/bold] (shown once; saved in"
-            f" {path}, mode 0600):\n\n  {secret}\n\n"
+            "\n[bold]folio: your operator key[/bold] (manages every tenant's keys; shown once;"
+            f" saved in {path}, mode 0600):\n\n  {secret}\n\n"
             "Send it with every request, e.g.\n"
             f'  curl -H "Authorization: Bearer $(cat {path})" {url}/documents\n'
             "The folio CLI on this machine reads it from there. More keys, one per tenant:"

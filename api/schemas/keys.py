@@ -21,7 +21,11 @@ class KeyCreate(BaseModel):
         default=None, ge=0, le=1e9, description="Monthly cap on model spend (UTC months)."
     )
     rpm: int | None = Field(default=None, ge=1, le=1_000_000, description="Requests/minute.")
-    admin: bool = Field(default=False, description="May manage keys over /keys.")
+    admin: bool = Field(default=False, description="May manage its own tenant's keys.")
+    operator: bool = Field(
+        default=False,
+        description="May manage every tenant's keys (an operator key may make one).",
+    )
     tenant_budget_usd: float | None = Field(
         default=None, ge=0, le=1e9, description="Sets the tenant's monthly cap (all its keys)."
     )
@@ -32,7 +36,8 @@ class KeyOut(BaseModel):
     tenant: str
     name: str
     prefix: str = Field(description="The secret's first characters, to tell keys apart.")
-    admin: bool
+    admin: bool = Field(description="Manages its own tenant's keys (operators: every tenant's).")
+    operator: bool = Field(description="Manages every tenant's keys.")
     budget_usd: float | None
     rpm: int | None
     created_at: float
@@ -46,6 +51,7 @@ class KeyOut(BaseModel):
             name=key.name,
             prefix=key.prefix,
             admin=key.admin,
+            operator=key.operator,
             budget_usd=key.budget_usd,
             rpm=key.rpm,
             created_at=key.created_at,

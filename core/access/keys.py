@@ -1,10 +1,12 @@
 """API keys and tenants: random secrets shown once, kept only as a sha256.
 
 A key is `folio_` and 43 URL-safe characters (32 bytes from `secrets`), so secret
-scanners recognise it. It belongs to one tenant, which its first key creates; a key may
-be an admin (it manages keys over /keys) and may carry a monthly budget and a requests
-per minute limit. Revoking sets `revoked_at`; every request looks its key up again, so a
-revoked key stops at once.
+scanners recognise it. It belongs to one tenant, which its first key creates; it may
+carry a monthly budget and a requests per minute limit. Roles: an operator key (the one
+`folio serve` makes on first start) manages every tenant's keys; an admin key manages
+its own tenant's (core/access/roles.py says who may do what); other keys manage none.
+Revoking sets `revoked_at`; every request looks its key up again, so a revoked key stops
+at once. The last active operator key cannot be revoked: no one could manage keys then.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from core.errors import FolioError
 from core.storage.registry import Registry
 from core.storage.registry_schema import api_keys, insert_ignoring_conflicts, tenants
 
@@ -26,8 +29,16 @@ _SHOWN = 10  # characters of the secret kept to tell keys apart in lists
 TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-class KeyRequestError(ValueError):
+class KeyRequestError(FolioError, ValueError):
     """A key request that cannot be met (a bad tenant name, a negative budget)."""
+
+    status = 422
+
+
+class LastOperatorError(FolioError):
+    """Revoking this key would leave no operator key."""
+
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -43,10 +54,16 @@ class ApiKey:
     rpm: int | None
     created_at: float
     revoked_at: float | None
+    operator: bool = False
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def role(self) -> str:
+        """operator, admin or member: what the key may manage (core/access/roles.py)."""
+        return "operator" if self.operator else "admin" if self.admin else "member"
 
 
 def digest(secret: str) -> str:
@@ -72,9 +89,10 @@ class KeyStore:
         admin: bool = False,
         budget_usd: float | None = None,
         rpm: int | None = None,
+        operator: bool = False,
     ) -> tuple[ApiKey, str]:
         """A new key for `tenant_id` (created if new); returns it and its secret, which is
-        not kept and cannot be shown again."""
+        not kept and cannot be shown again. An operator key is an admin key too."""
         if not TENANT_PATTERN.match(tenant_id):
             raise KeyRequestError(
                 f"tenant {tenant_id!r}: use 1-64 letters, digits, '.', '_' or '-',"
@@ -93,7 +111,8 @@ class KeyStore:
             "name": name[:200],
             "secret_sha256": digest(secret),
             "prefix": secret[:_SHOWN],
-            "admin": admin,
+            "admin": admin or operator,
+            "operator": operator,
             "budget_usd": budget_usd,
             "rpm": rpm,
             "created_at": now,
@@ -137,13 +156,29 @@ class KeyStore:
             return [_key(r._mapping) for r in conn.execute(query)]
 
     def revoke(self, key_id: str, tenant_id: str | None = None) -> ApiKey | None:
-        """Revoke a key (of `tenant_id` when given); the key as it now is, None if unknown."""
+        """Revoke a key (of `tenant_id` when given); the key as it now is, None if unknown.
+        LastOperatorError for the last active operator key, which nothing replaces."""
         where = [api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None)]
         if tenant_id is not None:
             where.append(api_keys.c.tenant_id == tenant_id)
+        others = sa.select(sa.func.count()).where(
+            api_keys.c.operator.is_(True), api_keys.c.revoked_at.is_(None), api_keys.c.id != key_id
+        )
         with self.engine.begin() as conn:
+            is_operator = conn.scalar(sa.select(api_keys.c.operator).where(*where))
+            if is_operator and not conn.scalar(others):
+                raise LastOperatorError(
+                    f"{key_id} is the last operator key: make another one first (`folio keys"
+                    " create --operator`), or no key could manage keys any more"
+                )
             conn.execute(api_keys.update().where(*where).values(revoked_at=time.time()))
         return self.get(key_id, tenant_id)
+
+    def make_operator(self, key_id: str) -> None:
+        """Give a key the operator's role (and so an admin's)."""
+        with self.engine.begin() as conn:
+            query = api_keys.update().where(api_keys.c.id == key_id)
+            conn.execute(query.values(operator=True, admin=True))
 
     def tenant_budget(self, tenant_id: str) -> float | None:
         """The tenant's monthly cap in dollars, if it has one."""
@@ -169,4 +204,5 @@ def _key(row) -> ApiKey:
     data = dict(row)
     data.pop("secret_sha256", None)
     data["admin"] = bool(data["admin"])
+    data["operator"] = bool(data.get("operator"))
     return ApiKey(**data)

@@ -100,6 +100,8 @@ api_keys = sa.Table(
     sa.Column("secret_sha256", sa.Text, nullable=False, unique=True),
     sa.Column("prefix", sa.Text, nullable=False),  # the secret's first characters
     sa.Column("admin", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The operator's keys manage every tenant's keys; an admin only its own tenant's.
+    sa.Column("operator", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("budget_usd", sa.Double),  # monthly cap of this key; None: none
     sa.Column("rpm", sa.Integer),  # requests per minute; None: unlimited
     sa.Column("created_at", sa.Double, nullable=False),

@@ -62,15 +62,15 @@ def _auth(secret: str) -> dict:
 
 @pytest.fixture(scope="module")
 def secrets(api) -> dict[str, str]:
-    """An admin key (made as `folio serve` does) and keys made over /keys."""
-    _, admin = api.app.state.guard.keys.create("ops", name="admin", admin=True)
-    made = {"admin": admin}
+    """An operator key (made as `folio serve` does) and keys made over /keys."""
+    _, operator = api.app.state.guard.keys.create("ops", name="operator", operator=True)
+    made = {"operator": operator}
     for name, body in {
         "acme": {"tenant": "acme", "name": "acme app"},
         "beta": {"tenant": "beta"},
         "beta_capped": {"tenant": "beta", "budget_usd": 0.000001},
     }.items():
-        response = api.post("/keys", json=body, headers=_auth(admin))
+        response = api.post("/keys", json=body, headers=_auth(operator))
         assert response.status_code == 201, response.text
         made[name] = response.json()["secret"]
     return made
@@ -150,7 +150,7 @@ def test_the_same_file_in_two_tenants_is_two_documents_each_private(api, secrets
 def test_usage_is_the_callers_tenant_by_key(api, secrets, docs) -> None:
     asked = {"question": "What law governs?", "document_ids": [docs["beta"]]}
     assert api.post("/query", json=asked, headers=_auth(secrets["beta"])).status_code == 200
-    admin = _auth(secrets["admin"])
+    admin = _auth(secrets["operator"])
     ids = {
         tenant: {k["id"] for k in api.get(f"/keys?tenant={tenant}", headers=admin).json()["items"]}
         for tenant in ("acme", "beta")
@@ -188,7 +188,7 @@ def test_a_budget_refuses_a_paid_question_with_402(api, secrets, docs, fake) -> 
 
 
 def test_a_key_past_its_rate_limit_gets_429_with_retry_after(api, secrets) -> None:
-    made = api.post("/keys", json={"tenant": "beta", "rpm": 2}, headers=_auth(secrets["admin"]))
+    made = api.post("/keys", json={"tenant": "beta", "rpm": 2}, headers=_auth(secrets["operator"]))
     slow = _auth(made.json()["secret"])  # its own key: no other test has spent its minute
     assert [api.get("/usage", headers=slow).status_code for _ in range(2)] == [200, 200]
     refused = api.get("/usage", headers=slow)
@@ -198,7 +198,7 @@ def test_a_key_past_its_rate_limit_gets_429_with_retry_after(api, secrets) -> No
 
 
 def test_only_admins_manage_keys_and_a_revoked_key_stops_at_once(api, secrets) -> None:
-    beta, admin = _auth(secrets["beta"]), _auth(secrets["admin"])
+    beta, admin = _auth(secrets["beta"]), _auth(secrets["operator"])
     assert api.post("/keys", json={"tenant": "beta"}, headers=beta).status_code == 403
     assert api.get("/keys", headers=beta).status_code == 403
     made = api.post("/keys", json={"tenant": "gamma", "name": "temp"}, headers=admin).json()
@@ -211,10 +211,55 @@ def test_only_admins_manage_keys_and_a_revoked_key_stops_at_once(api, secrets) -
     assert api.delete("/keys/key_nope", headers=admin).status_code == 404
 
 
+def test_a_tenant_admin_manages_its_own_tenant_only(api, secrets, docs) -> None:
+    """Issue 33: alpha's admin key made a key for beta and read beta's documents with it.
+    An admin manages its own tenant's keys; across tenants it is refused."""
+    operator = _auth(secrets["operator"])
+    made = api.post("/keys", json={"tenant": "alpha", "admin": True}, headers=operator).json()
+    alpha = _auth(made["secret"])
+    assert made["key"]["admin"] and not made["key"]["operator"]
+    own = api.post("/keys", json={"tenant": "alpha", "name": "app"}, headers=alpha)
+    assert own.status_code == 201, own.text
+    across = api.post("/keys", json={"tenant": "beta", "name": "mine now"}, headers=alpha)
+    assert across.status_code == 403 and "own keys only" in across.json()["detail"]
+    assert api.get("/keys?tenant=beta", headers=alpha).status_code == 403
+    listed = api.get("/keys", headers=alpha).json()["items"]
+    assert {k["tenant"] for k in listed} == {"alpha"} and len(listed) == 2
+    beta_key = api.get("/keys/me", headers=_auth(secrets["beta"])).json()["id"]
+    assert api.delete(f"/keys/{beta_key}", headers=alpha).status_code == 404
+    assert api.get(f"/documents/{docs['beta']}", headers=alpha).status_code == 404
+    assert api.get("/documents", headers=_auth(secrets["beta"])).status_code == 200  # intact
+    # No operator's powers: no operator keys, no tenant caps.
+    for body in (
+        {"tenant": "alpha", "operator": True},
+        {"tenant": "alpha", "tenant_budget_usd": 9},
+    ):
+        assert api.post("/keys", json=body, headers=alpha).status_code == 403, body
+    assert api.delete(f"/keys/{own.json()['key']['id']}", headers=alpha).json()["revoked_at"]
+
+
+def test_the_operator_manages_every_tenant_and_its_last_key_stays(api, secrets) -> None:
+    operator = _auth(secrets["operator"])
+    me = api.get("/keys/me", headers=operator).json()
+    assert me["operator"] and me["admin"]
+    # An admin of the operator's own tenant cannot revoke the operator's key.
+    ops_admin = api.post("/keys", json={"tenant": "ops", "admin": True}, headers=operator)
+    refused = api.delete(f"/keys/{me['id']}", headers=_auth(ops_admin.json()["secret"]))
+    assert refused.status_code == 403
+    # The last operator key cannot be revoked, not even by itself.
+    last = api.delete(f"/keys/{me['id']}", headers=operator)
+    assert last.status_code == 409 and "last operator key" in last.json()["detail"]
+    second = api.post("/keys", json={"tenant": "ops", "operator": True}, headers=operator)
+    assert second.json()["key"]["operator"]
+    assert api.delete(f"/keys/{second.json()['key']['id']}", headers=operator).status_code == 200
+    assert api.delete(f"/keys/{me['id']}", headers=operator).status_code == 409
+    assert api.get("/keys/me", headers=operator).status_code == 200
+
+
 def test_any_key_reads_itself_at_keys_me_but_never_its_secret(api, secrets) -> None:
     made = api.post(
         "/keys", json={"tenant": "beta", "name": "portal", "budget_usd": 5, "rpm": 90},
-        headers=_auth(secrets["admin"]),
+        headers=_auth(secrets["operator"]),
     ).json()  # fmt: skip
     me = api.get("/keys/me", headers=_auth(made["secret"]))
     assert me.status_code == 200
