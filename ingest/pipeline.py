@@ -55,11 +55,13 @@ def ingest_document(
     """
     doc = ing.registry.get(document_id)
     if doc is None:
-        raise KeyError(f"unknown document {document_id}")
+        log.info("%s was deleted before it was ingested; nothing to do", document_id)
+        return IngestResult(document_id, "deleted")
     password = password if password is not None else ing.registry.password(document_id)
-    if not resume_from:
-        ing.registry.mark_queued(document_id)
-    ing.registry.update(document_id, status="processing")
+    if resume_from:
+        ing.registry.update(document_id, status="processing")
+    else:
+        ing.registry.restart(document_id)
     report = Progress(ing.registry, document_id, on_progress)
     try:
         return _run(doc, ing, password, report, should_yield, resume_from)
@@ -71,6 +73,9 @@ def ingest_document(
         report.flush()
         return IngestResult(document_id, "failed", error=str(exc))
     except Exception as exc:
+        if ing.registry.get(document_id) is None:  # deleted under us: its files went too
+            log.info("%s was deleted while it was ingested; stopped", document_id)
+            return IngestResult(document_id, "deleted")
         if retryable is None or not retryable(exc):
             # Unexpected, or transient with no retry left: record why. The message names
             # the error class only, never document text.
@@ -239,7 +244,11 @@ def _pause(doc, ing, texts, page_tokens, timings, started, next_chunk) -> None:
         store_pages(ing.pages, doc.id, texts, page_tokens)
     timings["total_s"] = timings.get("total_s", 0.0) + time.perf_counter() - started
     timings["paused"] = timings.get("paused", 0.0) + 1
-    ing.registry.update(doc.id, status="queued", page_tokens=page_tokens, timings=timings)
+    # enqueued_at cleared: the job continuing it is sent by the task (or by the recovery
+    # sweep, should this process die first).
+    ing.registry.update(
+        doc.id, status="queued", page_tokens=page_tokens, timings=timings, enqueued_at=None
+    )
     log.info("%s gives way to waiting documents before chunk %d", doc.id, next_chunk)
     raise Paused(doc.id, next_chunk)
 

@@ -129,7 +129,9 @@ class Uploads:
         doc = self.registry.get(document_id, tenant_id=self.tenant_id)
         if doc is None:  # another tenant's document is not found either
             raise NotFoundError(f"no document {document_id}")
-        if doc.status == "processing":
+        # Taken from the workers first, atomically: a worker claiming it a moment earlier
+        # makes this a 409, and one claiming it a moment later finds nothing to claim.
+        if not self.registry.withdraw(document_id):
             raise BusyError("the document is being ingested; delete it when it is ready or failed")
         if self.store is not None:
             self.store.delete_document(self.tenant_id, document_id)
@@ -155,6 +157,9 @@ class Uploads:
     def _queue(self, document_id: str) -> None:
         try:
             self.queue.enqueue(document_id)
+            # Unmarked, a queued document whose job never went out (this process died
+            # first) is sent by the workers' recovery sweep (workers/recovery.py).
+            self.registry.job_sent(document_id)
         except Exception as exc:
             self.registry.mark_failed(
                 document_id,

@@ -1,8 +1,12 @@
-"""Worker start-up (the worker's composition root) and the stale-processing sweep.
+"""Worker start-up (the worker's composition root) and the sweeps that recover jobs.
 
-A worker killed mid-document leaves its document in `processing`. On start, and then
-every little while, each worker re-queues documents with no progress for
-FOLIO_STALE_PROCESSING_S; `Registry.claim` makes sure only one worker redoes each one.
+A worker killed mid-document leaves its document in `processing`; a process killed
+between registering an upload and sending its job leaves it `queued` with no job. On
+start, and then every little while, each worker re-queues documents with no progress for
+FOLIO_STALE_PROCESSING_S, and sends the job of every queued document that has none:
+none sent within UNSENT_S of being queued, or the last one sent FOLIO_STALE_PROCESSING_S
+ago while the queue is empty (a broker that lost it). `Registry.claim` and
+`Registry.take_orphan` make sure only one worker acts on each.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _MAX_SWEEP_EVERY_S = 60.0
+# An upload is registered, then its job sent, within milliseconds: one still unsent after
+# this long was left by a process that died in between.
+UNSENT_S = 10.0
 
 
 def requeue_stale(
@@ -34,10 +41,36 @@ def requeue_stale(
             continue
         registry.mark_queued(doc_id)
         enqueue(doc_id)
+        registry.job_sent(doc_id)
         requeued.append(doc_id)
     if requeued:
         log.warning("re-queued %d document(s) abandoned by a dead worker", len(requeued))
     return requeued
+
+
+def send_orphans(
+    registry: Registry,
+    enqueue: Callable[[str], None],
+    queue_empty: Callable[[], bool],
+    lost_after_s: float,
+    unsent_after_s: float = UNSENT_S,
+) -> list[str]:
+    """Send the job of each queued document that has none on its way; return them. A
+    job sent `lost_after_s` ago counts as lost only while the queue is empty."""
+    lost = lost_after_s if queue_empty() else None
+    sent = []
+    for doc_id in registry.orphans(unsent_after_s, lost):
+        if not registry.take_orphan(doc_id, unsent_after_s, lost):
+            continue  # another sweeper sent it, or it was sent or deleted meanwhile
+        try:
+            enqueue(doc_id)
+        except Exception:
+            registry.update(doc_id, enqueued_at=None)  # not sent after all: next sweep
+            raise
+        sent.append(doc_id)
+    if sent:
+        log.warning("sent the jobs of %d queued document(s) that had none", len(sent))
+    return sent
 
 
 def sweep_every_s(stale_processing_s: float) -> float:
@@ -77,5 +110,7 @@ class WorkerResources(bootsteps.StartStopStep):
         try:
             registry = app.ingestor.registry if app.ingestor else open_registry(app.settings)
             requeue_stale(registry, older_than_s, app.enqueue)
+            stale_s = app.settings.stale_processing_s
+            send_orphans(registry, app.enqueue, lambda: app.queue_depth() == 0, stale_s)
         except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker
-            log.exception("stale-processing sweep failed")
+            log.exception("recovery sweep failed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -55,12 +56,15 @@ def register(app: FolioCelery) -> None:
         except Paused as paused:
             # Behind the documents that were waiting: a long one never blocks short ones.
             app.enqueue(document_id, resume_from=paused.next_chunk)
+            _registry(app).job_sent(document_id)
             return "paused"
         except ShutdownRequested:
             # A fresh message rather than a reject: an embedded worker's channel may have
             # restored the delivery already. A duplicate is dropped by the claim.
-            _registry(app).mark_queued(document_id)
+            registry = _registry(app)
+            registry.mark_queued(document_id)
             app.enqueue(document_id)
+            registry.job_sent(document_id)
             return "requeued"
         except Exception as exc:
             if not is_transient(exc):
@@ -75,7 +79,9 @@ def register(app: FolioCelery) -> None:
             log.warning("ingest of %s: %s (%s)", document_id, note, type(exc).__name__)
             registry = _registry(app)
             registry.mark_queued(document_id)
-            registry.update(document_id, error=_reason(exc, note))
+            # Marked sent first: retry() sends the job and raises. Should sending fail,
+            # the recovery sweep sends it once the queue is empty (workers/recovery.py).
+            registry.update(document_id, error=_reason(exc, note), enqueued_at=time.time())
             raise self.retry(exc=exc, countdown=countdown) from None
 
     @app.task(name=PURGE_TASK, shared=False)

@@ -43,6 +43,7 @@ class Document:
     ocr_skipped: int = 0  # pages OCR tried and could not read
     created_at: float = 0.0
     updated_at: float = 0.0
+    enqueued_at: float | None = None  # its job's last sending to the queue
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Document:

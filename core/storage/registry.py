@@ -134,9 +134,17 @@ class Registry:
 
     def mark_queued(self, doc_id: str) -> None:
         """Reset a document for (re-)ingestion, clearing its counts, progress and error."""
+        self._reset(doc_id, "queued")
+
+    def restart(self, doc_id: str) -> None:
+        """Reset a claimed document's counts, progress and error for a fresh run; it stays
+        `processing` throughout, so a delete never finds it between the two."""
+        self._reset(doc_id, "processing")
+
+    def _reset(self, doc_id: str, status: str) -> None:
         self.update(
             doc_id,
-            status="queued",
+            status=status,
             error=None,
             pages=0,
             chunks=0,
@@ -150,6 +158,7 @@ class Registry:
             ocr_pages=[],
             ocr_confidence=None,
             ocr_skipped=0,
+            enqueued_at=None,
         )
 
     def mark_failed(self, doc_id: str, reason: str) -> None:
@@ -172,6 +181,31 @@ class Registry:
         with self.engine.connect() as conn:
             return list(conn.scalars(query.order_by(documents.c.updated_at)))
 
+    def job_sent(self, doc_id: str) -> None:
+        """Note that the document's ingestion job went to the queue just now."""
+        with self.engine.begin() as conn:
+            query = documents.update().where(documents.c.id == doc_id)
+            conn.execute(query.values(enqueued_at=time.time()))
+
+    def orphans(self, unsent_after_s: float, lost_after_s: float | None = None) -> list[str]:
+        """Ids of `queued` documents with no job on its way: none sent within
+        `unsent_after_s` of being queued, or (given `lost_after_s`) the last sent that long
+        ago, which only the caller can tell is lost (the queue is empty)."""
+        with self.engine.connect() as conn:
+            query = sa.select(documents.c.id).where(_orphaned(unsent_after_s, lost_after_s))
+            return list(conn.scalars(query.order_by(documents.c.updated_at)))
+
+    def take_orphan(
+        self, doc_id: str, unsent_after_s: float, lost_after_s: float | None = None
+    ) -> bool:
+        """Atomically mark an orphan's job as sent now: True for the one caller (of any
+        process) that then sends it, False if it is no orphan any more."""
+        query = documents.update().where(
+            documents.c.id == doc_id, _orphaned(unsent_after_s, lost_after_s)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(enqueued_at=time.time())).rowcount == 1
+
     def claim(self, doc_id: str, stale_after_s: float) -> bool:
         """Atomically take a document for ingestion: True if it was `queued`, or `processing`
         with no progress for `stale_after_s` (its worker died). A duplicate delivery of a
@@ -185,6 +219,15 @@ class Registry:
         query = documents.update().where(c.id == doc_id, (c.status == "queued") | abandoned)
         with self.engine.begin() as conn:
             return conn.execute(query.values(status="processing", updated_at=now)).rowcount == 1
+
+    def withdraw(self, doc_id: str) -> bool:
+        """Atomically take a document out of the workers' reach before it is deleted: False
+        while a worker is ingesting it. Left `failed`, should its deletion not finish."""
+        c = documents.c
+        query = documents.update().where(c.id == doc_id, c.status != "processing")
+        values = {"status": "failed", "error": "being deleted", "updated_at": time.time()}
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(values)).rowcount == 1
 
     def delete(self, doc_id: str) -> bool:
         with self.engine.begin() as conn:
@@ -212,3 +255,13 @@ class Registry:
                     sums["chunks"] += chunks
                     sums["seconds"] += seconds
         return totals, recent
+
+
+def _orphaned(unsent_after_s: float, lost_after_s: float | None) -> sa.ColumnElement[bool]:
+    """Queued, and no job sent since `unsent_after_s` after it was queued (or, given
+    `lost_after_s`, the last one sent that long ago)."""
+    now, c = time.time(), documents.c
+    unsent = c.enqueued_at.is_(None) & (c.updated_at < now - unsent_after_s)
+    if lost_after_s is not None:
+        unsent = unsent | (c.enqueued_at < now - lost_after_s)
+    return (c.status == "queued") & unsent

@@ -49,6 +49,9 @@ documents = sa.Table(
     sa.Column("ocr_skipped", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("updated_at", sa.Double, nullable=False),
+    # When its ingestion job last went to the queue; None while `queued` with none sent
+    # (the process that registered it died before sending: workers/recovery.py).
+    sa.Column("enqueued_at", sa.Double),
     sa.UniqueConstraint("tenant_id", "sha256"),
     sa.CheckConstraint(f"status IN {STATUSES!r}", name="documents_status"),
     sa.Index("documents_tenant_status", "tenant_id", "status"),

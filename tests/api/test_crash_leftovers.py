@@ -1,16 +1,20 @@
 """What a crash leaves behind is cleaned up when folio starts again (issue 33): the
 partial file of an upload cut off by kill -9 is removed (and counted in /metrics), while
-an upload still landing in another process is left alone."""
+an upload still landing in another process is left alone; an upload registered but never
+queued is queued and ingested."""
 
 from __future__ import annotations
 
 import fcntl
 import socket
+import sqlite3
+import threading
 import time
 
 import httpx
 
 from core.storage.files import PART
+from tests.api.uploading import SMALL_PDFS, multipart, wait_for
 from tests.procs import FolioProcess, folio_env, free_port, wait_healthy
 
 
@@ -62,3 +66,50 @@ def test_a_crash_mid_upload_leaves_no_partial_file_after_a_restart(tmp_path):
             assert "folio_upload_parts_removed_total 1.0" in metrics
         finally:
             second.stop()
+
+
+def test_an_upload_whose_job_was_never_sent_is_ingested_after_a_restart(tmp_path, shared_data):
+    """Issue 33.3, as it was found: the broker's SQLite lock held, an upload registered but
+    its job not yet sent, the server killed. After the restart the recovery sweep sends
+    the job, and the document becomes ready (it stayed `queued` forever before)."""
+    data = tmp_path / "data"
+    env = folio_env(data, FOLIO_STALE_PROCESSING_S="4")  # sweeps every 2 s
+    url, first = _serve(env, tmp_path)
+    broker = sqlite3.connect(data / "broker.sqlite", timeout=0, isolation_level=None)
+    broker.execute("BEGIN EXCLUSIVE")  # the job cannot be written to the queue now
+    pdf = shared_data / SMALL_PDFS[2]
+    upload = threading.Thread(target=_post_quietly, args=(url, pdf), daemon=True)
+    upload.start()
+    registry = sqlite3.connect(data / "registry.sqlite", timeout=30)
+    deadline = time.monotonic() + 60
+    rows: list = []
+    while not rows and time.monotonic() < deadline:
+        rows = registry.execute("SELECT id FROM documents").fetchall()
+        time.sleep(0.05)
+    assert rows, "the upload was never registered"
+    first.kill()  # registered, its job still waiting for the broker's lock
+    broker.rollback()
+    broker.close()
+    (doc_id,) = rows[0]
+    assert registry.execute(
+        "SELECT status, enqueued_at FROM documents WHERE id = ?", (doc_id,)
+    ).fetchone() == ("queued", None)
+    registry.close()
+
+    url, second = _serve(env, tmp_path)
+    try:
+        done = wait_for(
+            lambda: httpx.get(f"{url}/documents/{doc_id}").json(),
+            lambda d: d["status"] in ("ready", "failed"),
+            timeout_s=120,
+        )
+        assert done["status"] == "ready", done
+    finally:
+        second.stop()
+
+
+def _post_quietly(url: str, pdf) -> None:
+    try:
+        httpx.post(f"{url}/documents", timeout=30, **multipart(pdf))
+    except httpx.HTTPError:
+        pass  # the server is killed under it

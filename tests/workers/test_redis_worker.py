@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from cli.service import build_app
 from core.settings import Settings
 from core.storage.chunks import point_id
+from core.storage.files import FileStore
+from core.storage.registry import open_registry
 from core.storage.stores import open_client, store_for
 from tests.api.uploading import LONG_PDF, SMALL_PDFS, expected_counts, multipart, wait_for
 from tests.procs import FOLIO, FolioProcess, clean_redis_db, folio_env, free_port
@@ -125,3 +127,26 @@ def test_worker_killed_mid_document_is_redone_exactly_once(
         assert store.count("default", small) == 0
     finally:
         client.close()
+
+
+def test_workers_send_the_job_a_registered_upload_never_got_exactly_once(
+    redis_db, workers, shared_data, data_dir
+):
+    """Issue 33.3 on the Redis broker: an upload registered by an API that died before it
+    sent the job (nothing in Redis) is sent by the workers' recovery sweep, by one of the
+    two sweeping, and ingested once."""
+    settings = Settings(data_dir=data_dir, broker_url=REDIS_URL, _env_file=None)
+    settings.ensure_dirs()
+    registry = open_registry(settings)
+    pdf = shared_data / SMALL_PDFS[1]
+    sha, size = FileStore(settings.files_dir).put_file(pdf)
+    doc, _ = registry.create_or_get("default", pdf.name, sha, size)  # and then the API died
+    assert redis_db.llen("folio") == 0
+    first, second = workers(), workers()
+    done = wait_for(
+        lambda: registry.get(doc.id), lambda d: d.status in ("ready", "failed"), timeout_s=180
+    )
+    assert done.status == "ready", (done.error, first.tail(), second.tail())
+    assert (done.pages, done.chunks) == expected_counts(pdf)
+    logs = first.tail(100_000) + second.tail(100_000)
+    assert logs.count("sent the jobs of 1 queued document(s) that had none") == 1
