@@ -126,6 +126,11 @@ class FolioClient:
                         raise ServerError(data.get("status", 502), data.get("detail", ""))
                     yield event, data
 
+    def create_key(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /keys (tenant, name, admin, operator, budget_usd, rpm): the key and its
+        secret, shown this once."""
+        return _body(self._http.post("/keys", json=body))
+
     def search(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /search (query, document_ids, k): ranked passages, as `rag` sees them."""
         return _body(self._http.post("/search", json=body))

@@ -1,68 +1,42 @@
 """Schemathesis against a real `folio serve`: seeded, bounded, every documented route.
 
 Each generated request must get no server error, and a response whose status code,
-content type and body match the OpenAPI schema the service publishes. Requests carry the
-admin key `folio serve` made on first start (auth is on, as for a user)."""
+content type and body match the OpenAPI schema the service publishes. The service holds a
+ready contract, so /query and /search are fuzzed past "no ready document" (409), and
+requests carry a throwaway operator key (bench/fuzz.py, whose long run with the stateful
+phase is in docs/DEPLOY.md)."""
 
 from __future__ import annotations
 
+import collections
+
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-)
-from schemathesis.generation import GenerationMode
 
-from eval.common.service import start_service
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-EXAMPLES = 15  # per route: a bounded, seeded run (about a minute on 2 cores)
+from bench.fuzz import report, start, stateless
 
 
 @pytest.fixture(scope="module")
-def schema(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fuzz")
-    service = start_service(root / "data", root / "service.log")
-    assert service.api_key, "folio serve made no admin key"
-    loaded = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
-    yield loaded, {"Authorization": f"Bearer {service.api_key}"}
-    service.stop()
+def fuzzed(tmp_path_factory):
+    service, schema, auth = start(tmp_path_factory.mktemp("fuzz"))
+    tally, failures = collections.Counter(), []
+    try:
+        # 15 derandomised requests per route and mode: about a minute on 2 cores.
+        stateless(schema, auth, 15, None, tally, failures)
+    finally:
+        service.stop()
+    return tally, failures
 
 
-@pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda m: m.value)
-def test_every_route_answers_within_its_schema(schema, mode) -> None:
-    """Valid requests (positive) and invalid ones (negative: wrong types, NaN, out of
-    range, missing fields), every route."""
-    schema, auth = schema
-    operations = [result.ok() for result in schema.get_all_operations()]
+def test_every_route_answers_within_its_schema(fuzzed) -> None:
+    tally, failures = fuzzed
+    assert not failures, report(tally, failures, 0)
+    operations = {op for op, _ in tally}
     assert len(operations) >= 8
-    tried = 0
-    for operation in operations:
+    assert not [status for (_, status) in tally if status >= 500]
 
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case) -> None:
-            case.call_and_validate(headers=auth, checks=CHECKS, timeout=30)
 
-        try:
-            check()
-            tried += 1
-        except Unsatisfiable:  # negative: nothing invalid to send (no input, or a free string)
-            assert mode is GenerationMode.NEGATIVE
-    assert tried >= 4  # /query, /search, /documents (list, upload) at least
+def test_questions_and_searches_reach_a_ready_document(fuzzed) -> None:
+    """Valid questions are answered (200), not stopped at 409 for want of a document."""
+    tally, _ = fuzzed
+    for operation in ("POST /query", "POST /search"):
+        assert tally[(operation, 200)] > 0, report(tally, [], 0)

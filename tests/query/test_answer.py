@@ -326,8 +326,10 @@ def test_budgets_are_held_by_the_read_path_itself(corpus, fake, embedder):
         with pytest.raises(BudgetExceeded, match="monthly budget of \\$0.00"):
             prepare(rp, GOVERNING_LAW, [doc])
         assert fake.requests == []  # refused before anything was spent
-        # Room for one question's estimate: a second one waits until the first is answered.
-        keys.set_tenant_budget(rp.tenant_id, estimate * 1.5)
+        # Room for one question's estimate (over what this module's tests spent already):
+        # a second one waits until the first is answered.
+        spent = corpus.ingestor.registry.usage.spend_since(rp.tenant_id, 0, None)
+        keys.set_tenant_budget(rp.tenant_id, spent + estimate * 1.5)
         first = prepare(rp, GOVERNING_LAW, [doc])
         with pytest.raises(BudgetExceeded, match="held by calls running now"):
             prepare(rp, GOVERNING_LAW, [doc])
