@@ -6,6 +6,7 @@ it, and returns the same Outcome."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from core.llm.catalog import ModelSpec
@@ -37,6 +38,11 @@ class _Call:
     sources: list[prompt.Source]
     ranked: list[StoredChunk]
     spec: ModelSpec
+    chain: list[ModelSpec]  # the model and its fallbacks
+    options: dict  # role, max_tokens and question_id, as ModelClient takes them
+
+    def outcome(self, done: Completion) -> Outcome:
+        return Outcome(prompt.parse(done.text), done.usage, done.cost_usd, done.model, self.ranked)
 
 
 def ask(
@@ -48,24 +54,14 @@ def ask(
     pages: context.PageCache,
 ) -> Outcome:
     """One call, answered whole (the model is asked for JSON)."""
-    call = _prepare(rp, question, documents, route, pages)
+    call = _prepare(rp, question, question_id, documents, route, pages)
     if call.spec.is_local:
         return _read(rp, question, question_id, documents, route, call)
     messages = prompt.messages(prompt.render(call.sources), question, streaming=False)
-    try:
-        done = rp.models.complete(
-            _chain(rp, route),
-            messages,
-            role=_role(call.spec),
-            json_mode=True,
-            max_tokens=rp.policy.output_reserve,
-            question_id=question_id,
-        )
-    except AllModelsFailed as exc:
-        _count(rp, exc.attempts)
-        raise
+    with _counted(rp):
+        done = rp.models.complete(call.chain, messages, json_mode=True, **call.options)
     _count(rp, done.attempts)
-    return Outcome(prompt.parse(done.text), done.usage, done.cost_usd, done.model, call.ranked)
+    return call.outcome(done)
 
 
 def ask_streaming(
@@ -77,32 +73,33 @@ def ask_streaming(
     pages: context.PageCache,
 ) -> Iterator[Delta]:
     """One call, streamed: yields Delta events, returns the Outcome (`yield from` it)."""
-    call = _prepare(rp, question, documents, route, pages)
+    call = _prepare(rp, question, question_id, documents, route, pages)
     if call.spec.is_local:
         outcome = _read(rp, question, question_id, documents, route, call)
         if outcome.reply.answer:
             yield Delta(outcome.reply.answer)
         return outcome
     messages = prompt.messages(prompt.render(call.sources), question, streaming=True)
-    chunks = rp.models.stream(
-        _chain(rp, route),
-        messages,
-        role=_role(call.spec),
-        max_tokens=rp.policy.output_reserve,
-        question_id=question_id,
-    )
+    with _counted(rp):
+        done = yield from _deltas(rp.models.stream(call.chain, messages, **call.options))
+    _count(rp, done.attempts)
+    return call.outcome(done)
+
+
+@contextmanager
+def _counted(rp: ReadPath) -> Iterator[None]:
+    """A model call whose attempts, should every model fail, go to the app's metrics."""
     try:
-        done = yield from _deltas(chunks)
+        yield
     except AllModelsFailed as exc:
         _count(rp, exc.attempts)
         raise
-    _count(rp, done.attempts)
-    return Outcome(prompt.parse(done.text), done.usage, done.cost_usd, done.model, call.ranked)
 
 
 def _prepare(
     rp: ReadPath,
     question: str,
+    question_id: str,
     documents: list[Document],
     route: RoutePlan,
     pages: context.PageCache,
@@ -121,7 +118,11 @@ def _prepare(
             pages,
             rp.ranking,
         )
-    return _Call(sources, ranked, rp.catalog.get(route.model))
+    spec = rp.catalog.get(route.model)
+    chain = [rp.catalog.get(name) for name in route.models]
+    role = "long_context" if "long_context" in spec.roles else "cheap"
+    options = {"role": role, "max_tokens": rp.policy.output_reserve, "question_id": question_id}
+    return _Call(sources, ranked, spec, chain, options)
 
 
 def _read(
@@ -140,14 +141,6 @@ def _read(
     _ledger(rp, question_id, route.model, read.usage, read.latency_ms)
     reply = prompt.Reply(read.text, read.found, [vars(c) for c in read.citations])
     return Outcome(reply, read.usage, 0.0, route.model, call.ranked)
-
-
-def _chain(rp: ReadPath, route: RoutePlan) -> list[ModelSpec]:
-    return [rp.catalog.get(name) for name in route.models]
-
-
-def _role(spec: ModelSpec) -> str:
-    return "long_context" if "long_context" in spec.roles else "cheap"
 
 
 def _count(rp: ReadPath, attempts: list[Attempt]) -> None:
