@@ -25,10 +25,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors
 from api.auth import authenticate, build_guard
-from api.deps import Resources
+from api.deps import Jobs, Resources
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_ids import RequestIdMiddleware
-from api.routes import documents, health, keys, metrics, query, search, usage, web
+from api.routes import documents, health, keys, metrics, query, reviews, search, usage, web
 from core.access.binding import require_safe_bind
 from core.embeddings.embedders import Embedder
 from core.instance import ensure_instance_id
@@ -36,7 +36,6 @@ from core.metrics import Metrics
 from core.settings import Settings
 from core.storage.clients import open_clients
 from ingest.ingestor import Ingestor, build_ingestor
-from ingest.uploads import JobQueue
 from query.read_path import build_read_path
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ log = logging.getLogger(__name__)
 #: the worker in this process. Returns the queue and its readiness checks; closing is left
 #: to the ExitStack. The service's composition root (cli/service.py) passes Celery's.
 JobsStarter = Callable[
-    [Settings, Ingestor | None, ExitStack], tuple[JobQueue, dict[str, Callable[[], None]]]
+    [Settings, Ingestor | None, ExitStack], tuple[Jobs, dict[str, Callable[[], None]]]
 ]
 
 _PROBE_THREADS = 4
@@ -53,6 +52,7 @@ ROUTERS = (
     health.router,
     documents.router,
     query.router,
+    reviews.router,
     search.router,
     usage.router,
     keys.router,

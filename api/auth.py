@@ -11,8 +11,7 @@ FOLIO_TENANT_ID.
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -24,7 +23,6 @@ from core.access.rate_limits import Limiter, open_limiter
 from core.access.roles import Manager
 from core.settings import Settings
 from core.storage.registry import Registry
-from core.storage.usage import UsageRecord
 from query.read_path import ReadPath
 
 _CHALLENGE = 'Bearer realm="folio"'
@@ -107,18 +105,4 @@ def authenticate(
 def scoped_read_path(base: ReadPath, caller: Caller) -> ReadPath:
     """The shared read path acting for `caller`: its tenant's documents, its budgets, and
     ledger rows with its tenant and key."""
-    models = copy.copy(base.models)  # shares the providers' HTTP clients
-    ledger = base.models.ledger
-    if ledger is not None:
-
-        def stamped(row: UsageRecord) -> None:
-            ledger(replace(row, tenant_id=caller.tenant_id, key_id=caller.key_id))
-
-        models.ledger = stamped
-    return replace(
-        base,
-        tenant_id=caller.tenant_id,
-        key_id=caller.key_id,
-        key_budget_usd=caller.budget_usd,
-        models=models,
-    )
+    return base.acting_for(caller.tenant_id, caller.key_id, caller.budget_usd)

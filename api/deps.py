@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, HTTPException, Request
 
@@ -23,6 +23,11 @@ from core.storage.pages import PageStore
 from core.storage.registry import Registry
 from ingest.uploads import JobQueue, Uploads
 from query.read_path import ReadPath
+from query.reviews.service import ReviewQueue
+
+
+class Jobs(JobQueue, ReviewQueue, Protocol):
+    """The job queue (the Celery app): documents to ingest or purge, reviews to fill."""
 
 
 @dataclass
@@ -33,7 +38,7 @@ class Resources:
     registry: Registry
     files: FileStore
     pages: PageStore
-    queue: JobQueue
+    queue: Jobs
     # None where this process does not open the store: server mode with an embedded
     # store, which the worker process owns.
     store: ChunkStore | None = None

@@ -117,10 +117,10 @@ def parse(text: str) -> Reply:
     text = (text or "").strip()
     if CITATIONS_MARK in text:
         prose, _, tail = text.partition(CITATIONS_MARK)
-        data = _json_object(tail) or {}
+        data = json_object(tail) or {}
         found = _bool(data.get("found"), default=not _NOT_FOUND.search(prose))
         return Reply(prose.strip(), found, _citations(data.get("citations")))
-    data = _json_object(text)
+    data = json_object(text)
     if data is None or not ({"answer", "citations"} & set(data)):
         return Reply(text, not _NOT_FOUND.search(text))
     answer = data.get("answer")
@@ -129,7 +129,8 @@ def parse(text: str) -> Reply:
     return Reply(answer.strip(), found, _citations(data.get("citations")))
 
 
-def _json_object(text: str) -> dict | None:
+def json_object(text: str) -> dict | None:
+    """The first JSON object in `text` (code fences stripped), or None."""
     text = _FENCE.sub("", text.strip())
     candidates = [text]
     start, end = text.find("{"), text.rfind("}")

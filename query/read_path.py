@@ -3,7 +3,8 @@ CLI's in-process path, the eval fixtures) and shared by every request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 
 from core.access.budgets import Budgets, Payer
 from core.access.keys import KeyStore
@@ -18,6 +19,7 @@ from core.settings import Settings
 from core.storage.chunks import ChunkStore
 from core.storage.pages import PageStore
 from core.storage.registry import Registry
+from core.storage.usage import UsageRecord
 from query.retrieval import Ranking
 from query.routing.model import LearnedRouter, load_route_model
 from query.routing.plan import Policy
@@ -54,6 +56,23 @@ class ReadPath:
     def payer(self) -> Payer:
         """Who pays for this read path's model calls."""
         return Payer(self.tenant_id, self.key_id, self.key_budget_usd)
+
+    def acting_for(
+        self, tenant_id: str, key_id: str | None, key_budget_usd: float | None = None
+    ) -> ReadPath:
+        """This read path acting for a tenant (and its key): that tenant's documents, its
+        budgets, and ledger rows stamped with its tenant and key."""
+        models = copy.copy(self.models)  # shares the providers' HTTP clients
+        ledger = self.models.ledger
+        if ledger is not None:
+
+            def stamped(row: UsageRecord) -> None:
+                ledger(replace(row, tenant_id=tenant_id, key_id=key_id))
+
+            models.ledger = stamped
+        return replace(
+            self, tenant_id=tenant_id, key_id=key_id, key_budget_usd=key_budget_usd, models=models
+        )
 
     def retrieval(self, what: str, instead: str = "") -> tuple[ChunkStore, Embedder]:
         """The chunk store and its embedder, or RetrievalUnavailable saying `what` needs

@@ -17,12 +17,14 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from ingest.ingestor import Ingestor
+    from query.read_path import ReadPath
 
 QUEUE = "folio"
 #: Message header carrying the id of the HTTP request that queued a task (for the logs).
 REQUEST_ID_HEADER = "request_id"
 INGEST_TASK = "folio.ingest_document"
 PURGE_TASK = "folio.purge_document"
+REVIEW_TASK = "folio.review"
 
 
 class FolioCelery(Celery):
@@ -42,6 +44,19 @@ class FolioCelery(Celery):
     #: Set when the worker is asked to stop: the running ingestion puts its document
     #: back in the queue at its next progress report instead of finishing.
     stopping: threading.Event
+    #: The read path review jobs fill their cells with, built on first use.
+    _read_path: ReadPath | None = None
+
+    def read_path(self) -> ReadPath:
+        """The read path over the ingestion clients (reviews ask the documents)."""
+        if self._read_path is None:
+            from query.read_path import build_read_path
+
+            ing = self.ingest_clients()
+            self._read_path = build_read_path(
+                self.settings, ing.registry, ing.pages, ing.store, ing.embedder
+            )
+        return self._read_path
 
     def ingest_clients(self) -> Ingestor:
         """The worker's ingestion clients, built on first use: the one place a worker
@@ -66,6 +81,10 @@ class FolioCelery(Celery):
         self.send_task(
             INGEST_TASK, args=[document_id], kwargs=kwargs, queue=QUEUE, headers=_headers()
         )
+
+    def enqueue_review(self, review_id: str) -> None:
+        """Queue the filling of a review's next document (query/reviews/run.py)."""
+        self.send_task(REVIEW_TASK, args=[review_id], queue=QUEUE, headers=_headers())
 
     def enqueue_purge(self, document_id: str, tenant_id: str) -> None:
         """Queue removal of a deleted document's points by a worker that owns the store."""

@@ -73,6 +73,21 @@ def send_orphans(
     return sent
 
 
+def resume_reviews(
+    registry: Registry, older_than_s: float, enqueue: Callable[[str], None]
+) -> list[str]:
+    """Send again the job of each review queued or running with no progress for
+    `older_than_s` (its worker died); one sweeper each. Return them."""
+    resumed = [
+        r for r in registry.reviews.stale(older_than_s) if registry.reviews.touch(r, older_than_s)
+    ]
+    for review_id in resumed:
+        enqueue(review_id)
+    if resumed:
+        log.warning("resumed %d review(s) left by a dead worker", len(resumed))
+    return resumed
+
+
 def sweep_every_s(stale_processing_s: float) -> float:
     return min(_MAX_SWEEP_EVERY_S, max(1.0, stale_processing_s / 2))
 
@@ -110,6 +125,7 @@ class WorkerResources(bootsteps.StartStopStep):
         try:
             registry = app.ingestor.registry if app.ingestor else open_registry(app.settings)
             requeue_stale(registry, older_than_s, app.enqueue)
+            resume_reviews(registry, older_than_s, app.enqueue_review)
             stale_s = app.settings.stale_processing_s
             send_orphans(registry, app.enqueue, lambda: app.queue_depth() == 0, stale_s)
         except Exception:  # noqa: BLE001 - a failed sweep must not stop the worker

@@ -20,7 +20,8 @@ from celery.signals import task_postrun, task_prerun
 from core.logs import reset_request_id, set_request_id
 from core.storage.registry import Registry, open_registry
 from ingest.pipeline import Paused, ingest_document
-from workers.base import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER
+from query.reviews.run import fill_next
+from workers.base import INGEST_TASK, PURGE_TASK, REQUEST_ID_HEADER, REVIEW_TASK
 
 if TYPE_CHECKING:
     from ingest.ingestor import Ingestor
@@ -83,6 +84,15 @@ def register(app: FolioCelery) -> None:
             # the recovery sweep sends it once the queue is empty (workers/recovery.py).
             registry.update(document_id, error=_reason(exc, note), enqueued_at=time.time())
             raise self.retry(exc=exc, countdown=countdown) from None
+
+    @app.task(name=REVIEW_TASK, shared=False)
+    def review_task(review_id: str) -> str:
+        """Fill a review's next document; queued again while documents remain, so uploads
+        waiting behind a long review are not held up."""
+        if fill_next(app.read_path(), review_id, app.settings.stale_processing_s):
+            app.enqueue_review(review_id)
+            return "more"
+        return "done"
 
     @app.task(name=PURGE_TASK, shared=False)
     def purge_document_task(document_id: str, tenant_id: str) -> None:

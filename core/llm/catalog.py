@@ -52,6 +52,7 @@ class ModelSpec(BaseModel):
     tokenizer: str = "o200k_base"
     roles: tuple[str, ...] = ()
     json_mode: bool = False
+    json_schema: bool = False  # takes response_format json_schema with strict: true
     # OpenAI's current name; older servers (some llama-server builds) want "max_tokens".
     token_limit_param: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
 

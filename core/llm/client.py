@@ -91,15 +91,19 @@ class ModelClient:
         json_mode: bool = False,
         max_tokens: int | None = None,
         question_id: str | None = None,
+        schema: dict | None = None,
     ) -> Completion:
         """The first good answer along `models` (the chain); AllModelsFailed if none.
 
         With `json_mode` the reply must parse as JSON (fences are stripped), else the
-        attempt counts as a bad response and the next model is tried.
+        attempt counts as a bad response and the next model is tried. A `schema` (JSON
+        Schema) goes to models that take one (catalog `json_schema`); the reply's shape is
+        the caller's to check.
         """
         log = self._log(role, question_id, messages)
         for spec in log.candidates(models, self._unusable):
-            request = self._request(spec, messages, max_tokens, json_mode)
+            request = self._request(spec, messages, max_tokens, json_mode or schema is not None)
+            request.schema = schema
             call = partial(self._complete_once, self._provider(spec), request, log)
             try:
                 result, latency = self._with_retries(spec, log, call)
@@ -182,7 +186,7 @@ class ModelClient:
     @staticmethod
     def _complete_once(provider: ChatProvider, request: ChatRequest, log: AttemptLog) -> ChatResult:
         result = provider.complete(request)
-        if request.json_mode:
+        if request.json_mode and request.schema is None:  # a schema's caller checks the reply
             usage = log.usage_of(request.model, result.usage, result.text)
             result.text = json_text(result.text, usage)
         return result

@@ -41,7 +41,12 @@ class OpenAIChat:
     def complete(self, request: ChatRequest) -> ChatResult:
         """One non-streaming request; raises ProviderError."""
         kwargs = _params(request)
-        if request.json_mode and request.model.json_mode:
+        if request.schema is not None and request.model.json_schema:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": request.schema, "strict": True},
+            }
+        elif request.json_mode and request.model.json_mode:
             kwargs["response_format"] = {"type": "json_object"}
         try:
             response = self._client.chat.completions.create(**kwargs)

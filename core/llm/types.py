@@ -97,6 +97,9 @@ class ChatRequest:
     max_tokens: int
     json_mode: bool = False
     extra: dict = field(default_factory=dict)
+    # A JSON Schema the reply must follow: sent as `response_format` json_schema (strict)
+    # where the catalog says the model takes one, else JSON mode.
+    schema: dict | None = None
 
 
 class ChatProvider(Protocol):

@@ -6,8 +6,9 @@ same host read and write concurrently without a server; hosts that share only th
 point FOLIO_REGISTRY_URL at PostgreSQL, since SQLite's WAL is unsafe on a network volume.
 
 Here: the database opened, and the documents in it (core/storage/documents.py says what a
-document is). The same database holds the usage ledger (core/storage/usage.py), which the
-registry hands out as `registry.usage`, and API keys and tenants (core/access/keys.py).
+document is). The same database holds the usage ledger (core/storage/usage.py) and the
+reviews (core/storage/reviews.py), which the registry hands out as `registry.usage` and
+`registry.reviews`, and API keys and tenants (core/access/keys.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from core.storage.registry_schema import (
     insert_ignoring_conflicts,
     open_engine,
 )
+from core.storage.reviews import ReviewStore
 from core.storage.usage import UsageLedger
 
 if TYPE_CHECKING:
@@ -41,8 +43,8 @@ def open_registry(settings: Settings) -> Registry:
 
 
 class Registry:
-    """Documents, with their ingest progress and timings; `usage` is the usage ledger in
-    the same database."""
+    """Documents, with their ingest progress and timings; `usage` is the usage ledger and
+    `reviews` the reviews, in the same database."""
 
     def __init__(self, target: str | Path) -> None:
         """Open (creating if missing) the registry at a SQLite file path or a database URL."""
@@ -56,6 +58,7 @@ class Registry:
             create_schema(conn)
             conn.commit()
         self.usage = UsageLedger(self.engine)
+        self.reviews = ReviewStore(self.engine)
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r})"

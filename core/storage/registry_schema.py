@@ -84,6 +84,46 @@ usage = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Reviews (query/reviews/): a table of documents x fields, filled cell by cell by a worker.
+# `fields`, `document_ids` and `estimate` are JSON text; a cell's value, citations,
+# passages and route too. A cell is written once, when it is done: a resumed review skips it.
+REVIEW_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("tenant_id", sa.Text, nullable=False),
+    sa.Column("key_id", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("document_ids", sa.Text, nullable=False),
+    sa.Column("options", sa.Text, nullable=False, server_default="{}"),  # mode, prefer, cap
+    sa.Column("estimate", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("cost_usd", sa.Double, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.CheckConstraint(f"status IN {REVIEW_STATUSES!r}", name="reviews_status"),
+    sa.Index("reviews_tenant", "tenant_id", "created_at"),
+)
+review_cells = sa.Table(
+    "review_cells",
+    metadata,
+    sa.Column("review_id", sa.Text, primary_key=True),
+    sa.Column("document_id", sa.Text, primary_key=True),
+    sa.Column("field", sa.Text, primary_key=True),
+    sa.Column("done", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("found", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("value", sa.Text),
+    sa.Column("citations", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("passages", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("route", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("cost_usd", sa.Double, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("claimed_at", sa.Double),  # a worker is filling it (core/storage/reviews.py)
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
 # A tenant is created by its first key; its optional monthly cap covers all its keys.
 tenants = sa.Table(
     "tenants",
