@@ -18,6 +18,7 @@ COMMANDS = {
     "ingest": "cli.ingest",
     "ask": "cli.ask",
     "search": "cli.search",
+    "review": "cli.review",
     "serve": "cli.serve",
     "worker": "cli.worker",
     "usage": "cli.usage",

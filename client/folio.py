@@ -131,6 +131,22 @@ class FolioClient:
         secret, shown this once."""
         return _body(self._http.post("/keys", json=body))
 
+    def create_review(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /reviews (fields, document_ids, mode, prefer, max_cost_usd, estimate_only):
+        the review and its estimate (or the estimate alone)."""
+        return _body(self._http.post("/reviews", json=body))
+
+    def review(self, review_id: str) -> dict[str, Any]:
+        """GET /reviews/{id}: the review with its rows."""
+        return _body(self._http.get(f"/reviews/{review_id}"))
+
+    def export_review(self, review_id: str, format: str) -> bytes:
+        """GET /reviews/{id}/export: the table as csv or xlsx bytes."""
+        response = self._http.get(f"/reviews/{review_id}/export", params={"format": format})
+        if response.status_code >= 400:
+            _body(response)
+        return response.content
+
     def search(self, body: dict[str, Any]) -> dict[str, Any]:
         """POST /search (query, document_ids, k): ranked passages, as `rag` sees them."""
         return _body(self._http.post("/search", json=body))
