@@ -18,6 +18,8 @@ COMMANDS = {
     "ingest": "cli.ingest",
     "ask": "cli.ask",
     "search": "cli.search",
+    "docs": "cli.docs",
+    "documents": "cli.docs",  # the same command by its longer name (hidden in --help)
     "serve": "cli.serve",
     "worker": "cli.worker",
     "usage": "cli.usage",
