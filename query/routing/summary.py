@@ -12,8 +12,8 @@ def route_summary(route: RoutePlan, escalated: bool, model: str, cost_usd: float
     text; with a key, gpt-4o would cost about $0.012." `model` is the one that answered
     (a fallback's name, or the stuffed model's after an escalation)."""
     n = len(route.document_ids)
-    what = "the whole document" if n == 1 else f"all {n} documents whole"
-    where = "the document" if n == 1 else f"the {n} documents"
+    where = "the document" if n == 1 else "both documents" if n == 2 else f"the {n} documents"
+    what = "the whole document" if n == 1 else f"{where} whole"
     if escalated:
         how = f"Searched {where}, then read {'it' if n == 1 else 'them'} whole"
     elif route.mode == "stuff":

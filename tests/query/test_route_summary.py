@@ -28,7 +28,7 @@ def test_offline_says_what_was_read_and_what_a_model_would_cost(catalog):
 
     big = plan(LOCAL_Q, docs(250_000, 250_000), catalog, Policy(available=OFFLINE))
     line = route_summary(big, False, big.model, 0.0)
-    assert line.startswith("Searched the 2 documents for the passages")
+    assert line.startswith("Searched both documents for the passages")
     assert f"gpt-4o would cost about {about(big.paid_cost_usd)}" in line
 
 
@@ -36,9 +36,11 @@ def test_paid_routes_say_the_model_and_both_costs(catalog):
     glob = plan(GLOBAL_Q, docs(90_000, 10_000), catalog, Policy())
     line = route_summary(glob, False, "gpt-5.2", 0.0512)
     assert line == (
-        "Read all 2 documents whole with gpt-5.2, for $0.0512"
+        "Read both documents whole with gpt-5.2, for $0.0512"
         f" (estimated ${glob.estimated_cost_usd:.4f})."
     )
+    many = plan(GLOBAL_Q, docs(30_000, 30_000, 30_000), catalog, Policy())
+    assert route_summary(many, False, "gpt-5.2", 0.1).startswith("Read the 3 documents whole")
     local = plan(LOCAL_Q, docs(90_000), catalog, Policy())
     assert local.mode == "rag" and local.escalation is not None
     escalated = replace(local, mode="stuff", model=local.escalation.model)
