@@ -28,7 +28,8 @@ from query.read_path import ReadPath
 _CHALLENGE = 'Bearer realm="folio"'
 _NO_KEY = (
     "this route needs an API key: send `Authorization: Bearer <key>` (`folio serve` printed"
-    " one on first start and keeps it in DATA_DIR/admin.key; `folio keys create` makes more)"
+    " one on first start and keeps it in ./data/admin.key, or FOLIO_DATA_DIR/admin.key;"
+    " `folio keys create` makes more)"
 )
 
 
@@ -89,7 +90,7 @@ def authenticate(
         raise HTTPException(
             401,
             "the API key is not valid (revoked, or mistyped): send `Authorization: Bearer"
-            " <key>` with a key from `folio keys create` or DATA_DIR/admin.key",
+            " <key>` with a key from `folio keys create` or ./data/admin.key",
             headers={"WWW-Authenticate": f'{_CHALLENGE}, error="invalid_token"'},
         )
     wait = guard.limiter.admit(key.id, key.rpm)

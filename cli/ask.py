@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.live import Live
 from rich.markup import escape
+from rich.text import Text
 
 from cli.errors import reported
 from cli.local import local_read_path
@@ -82,24 +84,57 @@ def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
 
 
 def _show(events: Iterator[Event], out: Console, quiet: bool) -> dict:
-    """Print deltas as they come (unless quiet), then sources, route and cost; return the body."""
+    """Print the answer once, then its sources, route and cost; return the body.
+
+    On a terminal the text is shown as it comes, in a region that is cleared at the end
+    (an escalation's `reset` empties it), so whatever happens one answer is printed: the
+    final one. Elsewhere (a pipe, a file) only the final answer is printed."""
     result: dict = {}
-    for kind, data in events:
-        if quiet:
-            result = data if kind == "answer" else result
-        elif kind == "delta":
-            out.print(escape(data["text"]), end="", soft_wrap=True)
-        elif kind == "reset":
-            out.print(f"\n[yellow]({escape(data['reason'])}; asking again)[/yellow]")
-        elif kind == "answer":
-            result = data
+    live = None if quiet or not out.is_terminal else _Streaming(out)
+    try:
+        for kind, data in events:
+            if kind == "answer":
+                result = data
+            elif live is not None:
+                live.show(kind, data)
+    finally:
+        if live is not None:
+            live.close()
     if not quiet and result:
+        out.print(escape(result["answer"]), soft_wrap=True)
         _summary(result, out)
     return result
 
 
+class _Streaming:
+    """The answer as it is written, in a transient region of the terminal: its last lines
+    (as many as fit), under a note when an escalation asks again."""
+
+    def __init__(self, out: Console) -> None:
+        self.text, self.note = "", ""
+        self.live = Live(console=out, transient=True, auto_refresh=False)
+        self.live.start()
+
+    def show(self, kind: str, data: dict) -> None:
+        if kind == "delta":
+            self.text += data["text"]
+        elif kind == "reset":  # what was written is replaced by the next call's answer
+            self.text, self.note = "", f"({data['reason']}; asking again with the whole text)"
+        self.live.update(self, refresh=True)
+
+    def close(self) -> None:
+        self.live.stop()
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = max(1, console.size.height - 2)
+        if self.note:
+            yield Text(self.note, style="yellow")
+            room -= 1
+        lines = Text(self.text).wrap(console, options.max_width)
+        yield from lines[-room:]
+
+
 def _summary(body: dict, out: Console) -> None:
-    out.print()
     if body.get("citations"):
         out.print("\n[bold]Sources[/bold]")
         for i, c in enumerate(body["citations"], 1):
@@ -108,9 +143,10 @@ def _summary(body: dict, out: Console) -> None:
     if body.get("dropped_citations"):
         out.print(f"  ({body['dropped_citations']} citation(s) dropped: quote not on its page)")
     r, u = body["route"], body["usage"]
-    escalated = " [yellow](escalated)[/yellow]" if r["escalated"] else ""
-    head = f"{r['mode']} with {r['model']}{escalated}"
-    out.print(f"\n[bold]Route[/bold] {head}: {escape(r['reason'])}")
+    # The plain sentence first (an older server has none), then the router's details.
+    out.print(f"\n[bold]Route[/bold] {escape(r.get('summary') or r['mode'])}")
+    escalated = ", escalated" if r["escalated"] else ""
+    out.print(f"  [dim]{r['mode']} with {r['model']}{escalated}: {escape(r['reason'])}[/dim]")
     out.print(
         f"  cost: estimated ${r['estimated_cost_usd']:.4f}, actual ${body['cost_usd']:.4f}"
         f" | tokens: {u['input_tokens']:,} in ({u['cached_input_tokens']:,} cached),"

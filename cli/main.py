@@ -19,6 +19,8 @@ COMMANDS = {
     "ask": "cli.ask",
     "search": "cli.search",
     "review": "cli.review",
+    "docs": "cli.docs",
+    "documents": "cli.docs",  # the same command by its longer name (hidden in --help)
     "serve": "cli.serve",
     "worker": "cli.worker",
     "usage": "cli.usage",

@@ -47,7 +47,7 @@ def serve(
     if not _port_free(host, port):
         err.print(
             f"[red]error:[/red] {host}:{port} is in use (is folio already serving there?)."
-            " Pick another with --port."
+            " Pick another with --port, or FOLIO_PORT (FOLIO_PORT=8001 make serve)."
         )
         raise typer.Exit(2)
     if settings.embedded_broker and settings.embedded_store:

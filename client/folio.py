@@ -78,6 +78,19 @@ class FolioClient:
         """GET /documents/{id}."""
         return _body(self._http.get(f"/documents/{document_id}"))
 
+    def documents(self, status: str | None = None, page_size: int = 500) -> list[dict[str, Any]]:
+        """Every document of the caller's tenant (GET /documents, page after page), newest
+        first; only those in `status` if given."""
+        items: list[dict[str, Any]] = []
+        while True:
+            params: dict[str, Any] = {"limit": page_size, "offset": len(items)}
+            if status:
+                params["status"] = status
+            page = _body(self._http.get("/documents", params=params))
+            items += page["items"]
+            if not page["items"] or len(items) >= page["total"]:
+                return items
+
     def wait(
         self,
         document_id: str,

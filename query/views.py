@@ -8,12 +8,14 @@ from dataclasses import asdict
 
 from query.answer import Answer, Event
 from query.events import Delta, Reset
+from query.routing.summary import route_summary
 from query.search import SearchResult
 
 
 def answer_view(answer: Answer, debug: bool = False) -> dict:
     """An answer as POST /query returns it; `debug` adds the retrieved chunks in rank order."""
     r = answer.route
+    answered_by = answer.models_used[-1] if answer.models_used else r.model
     body = {
         "question_id": answer.question_id,
         "answer": answer.text,
@@ -23,6 +25,7 @@ def answer_view(answer: Answer, debug: bool = False) -> dict:
         "route": {
             "mode": r.mode,
             "model": r.model,
+            "summary": route_summary(r, answer.escalated, answered_by, answer.cost_usd),
             "reason": r.reason,
             "estimated_cost_usd": r.estimated_cost_usd,
             "context_tokens": r.context_tokens,
@@ -30,6 +33,9 @@ def answer_view(answer: Answer, debug: bool = False) -> dict:
             "escalated": answer.escalated,
             "scope": r.scope,
             "offline": r.offline,
+            "p_rag_ok": r.p_rag_ok,
+            "paid_model": r.paid_model,
+            "paid_estimated_cost_usd": r.paid_cost_usd,
         },
         "models_used": answer.models_used,
         "usage": asdict(answer.usage),

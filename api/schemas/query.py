@@ -67,6 +67,10 @@ class RouteOut(BaseModel):
 
     mode: Literal["stuff", "rag"]
     model: str
+    summary: str = Field(
+        description="The route in one plain sentence: what was read, by what, at what cost"
+        " (offline: what a model would cost)."
+    )
     reason: str
     estimated_cost_usd: float = Field(description="Estimated before any call was made.")
     context_tokens: int = Field(description="Document tokens read (stuff) or retrieval budget.")
@@ -77,6 +81,17 @@ class RouteOut(BaseModel):
     )
     scope: Literal["global", "local"]
     offline: bool = Field(description="Answered by the offline reader: no model key configured.")
+    p_rag_ok: float | None = Field(
+        default=None,
+        description="The learned router's estimate that retrieval answers as well as"
+        " stuffing; null where the size and scope rules decided.",
+    )
+    paid_model: str | None = Field(
+        default=None, description="Offline: the paid model this route stands in for."
+    )
+    paid_estimated_cost_usd: float | None = Field(
+        default=None, description="Offline: what this route would cost with a model key."
+    )
 
 
 class TokenUsage(BaseModel):

@@ -53,13 +53,20 @@ def learned_pick(
     facts = QuestionFacts(
         question, opts.question_tokens, opts.doc_tokens, opts.n_documents, stuff.price, rag.price
     )
-    return weigh(router, policy.prefer, facts, stuff, rag)
+    return weigh(router, policy.prefer, facts, stuff, rag, opts.offline)
 
 
 def weigh(
-    router: LearnedRouter, prefer: str, facts: QuestionFacts, stuff: Priced, rag: Priced
+    router: LearnedRouter,
+    prefer: str,
+    facts: QuestionFacts,
+    stuff: Priced,
+    rag: Priced,
+    offline: bool = False,
 ) -> Pick:
-    """Stuff when the expected value of a better answer beats what stuffing adds."""
+    """Stuff when the expected value of a better answer beats what stuffing adds.
+    Offline the prices weighed are the paid models', so the words say "with a key": the
+    reader itself costs nothing either way."""
     p_ok, p_better, features = router.estimate(facts)
     extra = stuff.cost - rag.cost
     gain = router.stuff_gain(p_ok, p_better, extra, prefer)
@@ -72,12 +79,19 @@ def weigh(
     tag = f"router {router.version}, prefer {prefer}"
     s_key = (stuff.option.mode, stuff.option.model.name)
     r_key = (rag.option.mode, rag.option.model.name)
+    key = " with a key" if offline else ""
     if gain <= 0:
-        reason = f"rag: {head}; stuffing {stuff.name} would add ${extra:.4f} for {odds} ({tag})"
-        why = f"p(rag ok)={p_ok:.2f}: {odds} is not worth ${extra:.4f} more ({tag})"
+        reason = (
+            f"rag: {head}; stuffing {stuff.name} would add ${extra:.4f}{key} for {odds} ({tag})"
+        )
+        why = f"p(rag ok)={p_ok:.2f}: {odds} is not worth ${extra:.4f} more{key} ({tag})"
         return Pick(rag.option, reason, p_ok, {s_key: why}, features, stuff.cost)
-    reason = f"stuff: {head}; {odds} is worth the ${extra:.4f} stuffing {stuff.name} adds ({tag})"
-    why = f"p(rag ok)={p_ok:.2f}: retrieval would save ${extra:.4f} but more likely answer worse"
+    reason = (
+        f"stuff: {head}; {odds} is worth the ${extra:.4f} stuffing {stuff.name} adds{key} ({tag})"
+    )
+    why = (
+        f"p(rag ok)={p_ok:.2f}: retrieval would save ${extra:.4f}{key} but more likely answer worse"
+    )
     return Pick(stuff.option, reason, p_ok, {r_key: why}, features, stuff.cost)
 
 

@@ -26,6 +26,7 @@ class Option:
     fits: bool
     needed: int = 0  # tokens incl. output reserve, for "does not fit" messages
     missing: str | None = None  # why the model cannot be used at all
+    stands_for: ModelSpec | None = None  # offline: the paid model this option stands in for
 
 
 @dataclass
@@ -92,7 +93,9 @@ def options(
             if usable(m, policy) and needed <= m.context_window
         ) or (spec.name,)
         cost = spec.cost(inp, policy.expected_output_tokens)
-        return Option(mode, spec, chain, inp, ctx, cost, fits and not missing, needed, missing)
+        ok = fits and not missing
+        paid = shape if offline else None
+        return Option(mode, spec, chain, inp, ctx, cost, ok, needed, missing, paid)
 
     stuff_cheap = option("stuff", cheap_m, shape_cheap, "cheap")
     # Without a cheap model, the long-context one reads the retrieved passages.

@@ -80,6 +80,9 @@ class RoutePlan:
     escalation: Escalation | None = None
     retrieval_budget: int = 0
     p_rag_ok: float | None = None  # the learned router's estimate, when it decided
+    # Offline: the paid model this route stands in for, and its estimate with a key.
+    paid_model: str | None = None
+    paid_cost_usd: float | None = None
 
 
 class RouteError(FolioError, ValueError):

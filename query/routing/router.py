@@ -60,6 +60,7 @@ def plan(
             f"the cheapest way to answer ({chosen.mode} with {chosen.model.name}) is estimated"
             f" at ${chosen.cost:.4f}, over max_cost_usd ${budget:.4f}"
         )
+    paid = chosen.stands_for
     return RoutePlan(
         mode=chosen.mode,
         model=chosen.model.name,
@@ -75,6 +76,12 @@ def plan(
         escalation=_escalation(opts, chosen, policy, pick, router),
         retrieval_budget=policy.retrieval_budget if chosen.mode == "rag" else 0,
         p_rag_ok=round(pick.p_rag_ok, 4) if pick else None,
+        paid_model=paid.name if paid else None,
+        paid_cost_usd=(
+            round(paid.cost(chosen.input_tokens, policy.expected_output_tokens), 6)
+            if paid
+            else None
+        ),
     )
 
 
@@ -90,11 +97,16 @@ def _check_request(policy: Policy, documents: Sequence[SizedDocument]) -> None:
 def _escalation(
     opts: Options, chosen: Option, policy: Policy, pick: Pick | None, router: LearnedRouter | None
 ) -> Escalation | None:
-    """Self-Route in reserve for an auto `rag` plan, if stuffing fits and both calls stay
-    within budget; behind a learned choice only where the preference asks for it, and
-    then decided by the router's escalation gate where its weights have one."""
+    """Self-Route in reserve for an auto `rag` plan, if stuffing fits, both calls stay
+    within budget and a model would answer (never offline); behind a learned choice only
+    where the preference asks for it, and then decided by the router's escalation gate
+    where its weights have one."""
     long = opts.stuff_long
     if chosen.mode != "rag" or policy.mode != "auto" or not long.fits:
+        return None
+    if opts.offline:
+        # The offline reader would answer the re-ask too: it costs nothing and buys no
+        # better model, only a second extract; the answer the route chose stands.
         return None
     if policy.max_cost_usd is not None and chosen.cost + long.cost > policy.max_cost_usd:
         return None

@@ -61,10 +61,11 @@ TABLE = [
     (LOCAL_Q, docs(10_000), Policy(mode="stuff"), "stuff", "gpt-4o", None),
     # a lower ceiling for cheap stuffing sends a small document to retrieval
     (LOCAL_Q, docs(20_000), Policy(cheap_stuff_max_tokens=10_000), "rag", "gpt-4o", "gpt-5.2"),
-    # offline: the same shape, answered by the offline reader
+    # offline: the same shape, answered by the offline reader; never escalated (the reader
+    # would answer the re-ask too: it would cost nothing and buy no better model)
     (LOCAL_Q, docs(1_400), Policy(available=OFFLINE), "stuff", "offline-reader", None),
     (GLOBAL_Q, docs(90_000), Policy(available=OFFLINE), "stuff", "offline-reader", None),
-    (LOCAL_Q, docs(90_000), Policy(available=OFFLINE), "rag", "offline-reader", "offline-reader"),
+    (LOCAL_Q, docs(90_000), Policy(available=OFFLINE), "rag", "offline-reader", None),
     (GLOBAL_Q, docs(500_000), Policy(available=OFFLINE), "rag", "offline-reader", None),
     # only the long-context model has a key: it reads the retrieved passages too
     (LOCAL_Q, docs(90_000), Policy(available=frozenset({"gpt-5.2"})), "rag", "gpt-5.2", "gpt-5.2"),
@@ -165,6 +166,16 @@ def test_offline_plans_say_why_and_show_what_a_key_would_cost(catalog):
     assert set(paid) == {"gpt-5.2", "gpt-4o"}
     assert all(a.estimated_cost_usd > 0 for a in paid.values())
     assert all("FOLIO_OPENAI_API_KEY" in a.rejected_because for a in paid.values())
+    # The paid model each offline route stands in for, priced as it would be with a key.
+    assert route.paid_model == "gpt-5.2"
+    assert route.paid_cost_usd == pytest.approx(paid["gpt-5.2"].estimated_cost_usd)
+    small = plan(LOCAL_Q, docs(1_400), catalog, Policy(available=OFFLINE))
+    assert (small.mode, small.paid_model) == ("stuff", "gpt-4o")  # the cheap one reads it
+    price = catalog.get("gpt-4o").cost(small.input_tokens, Policy().expected_output_tokens)
+    assert small.paid_cost_usd == pytest.approx(price, abs=1e-6) and price > 0
+    online = plan(LOCAL_Q, docs(1_400), catalog, Policy())
+    assert (online.paid_model, online.paid_cost_usd) == (None, None)
+    assert online.estimated_cost_usd == pytest.approx(small.paid_cost_usd, abs=1e-6)
 
 
 def test_fallback_chain_keeps_only_models_whose_window_fits(catalog):
@@ -255,15 +266,22 @@ def test_route_table_with_the_learned_router(catalog, router, i):
     if route.mode == "stuff":
         assert route.escalation is None
         return
+    if route.offline:
+        # Priced as the paid models the reader stands in for: the same choice as with a
+        # key, in words that say so (the reader costs $0 either way). No escalation: the
+        # reader would answer the re-ask too, so it would cost nothing and decide nothing.
+        online = plan(question, documents, catalog, replace(policy, available=None), router)
+        assert (route.mode, route.p_rag_ok) == (online.mode, online.p_rag_ok)
+        assert route.escalation is None and online.escalation is not None
+        assert "stuffing gpt-5.2 would add" in route.reason  # the price it weighed, named
+        assert "with a key" in route.reason and "with a key" not in online.reason
+        weighed = [a for a in route.alternatives if "p(rag ok)" in a.rejected_because]
+        assert weighed and all("more with a key" in a.rejected_because for a in weighed)
+        return
     # rag, with the same escalation in reserve as the rules, decided by the gate: it reads
     # the question's features again, and needs the gain that pays for stuffing
     assert route.escalation.model == escalate
     assert route.escalation.question_features == features
-    if route.offline:  # priced as the paid models the reader stands in for: same choice
-        online = plan(question, documents, catalog, replace(policy, available=None), router)
-        assert route.escalation.min_gain == pytest.approx(online.escalation.min_gain)
-        assert "stuffing gpt-5.2 would add" in route.reason  # the price it weighed, named
-        return
     value = router.preference("balanced").gate_value_usd
     stuff_cost = route.escalation.estimated_cost_usd
     assert route.escalation.min_gain == pytest.approx(stuff_cost / value, rel=1e-6)

@@ -60,8 +60,13 @@ def test_a_model_answer_streams_and_costs(page, served, shared_data, shots) -> N
     page.get_by_role("button", name="Ask", exact=True).click()
     first = page.locator("#citations button.citation").first
     first.wait_for(timeout=TIMEOUT_MS)
-    seen = page.evaluate("[...window.seen].filter(Boolean)")
+    # The finished answer is drawn again with its [n] markers (buttons): its text stays.
+    seen = page.evaluate("[...window.seen].filter((t) => t && !/^\\[\\d+\\]$/.test(t))")
     assert len(seen) > 2 and seen[-1] == ANSWER
+    assert page.locator("#answer-text button.marker").all_inner_texts() == ["[1]"]
+    line = page.locator("#route .route-line").inner_text()
+    assert line.startswith("Read the whole document with gpt-4o, for $") and "key" not in line
+    page.locator("#route summary").click()  # the router's details
     badge = page.locator("#route").inner_text()
     cost = re.search(r"Cost\s+\$([0-9.]+) \(estimated \$([0-9.]+)\)", badge)
     assert cost and float(cost.group(1)) > 0 and float(cost.group(2)) > 0, badge

@@ -110,9 +110,13 @@ export function row(doc, { ticked, onTick, onDelete, onRetry }) {
   const time = document.createElement("time");
   time.dateTime = doc.created_at;
   time.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  // The id `folio ask --doc` and the API take, selected whole by a click to copy it.
+  const id = Object.assign(document.createElement("code"), { className: "doc-id", textContent: doc.id, title: "Document id (folio ask --doc ID)" });
+  const name = document.createElement("span");
+  name.append(doc.filename, document.createElement("br"), id);
   tr.append(
     cell(tick, "tick"),
-    cell(doc.filename, "name"),
+    cell(name, "name"),
     cell(statusCell(doc, onRetry), "state"),
     cell((doc.pages || doc.progress.pages_total || "").toLocaleString(), "num", "Pages"),
     cell(doc.tokens ? doc.tokens.toLocaleString() : "", "num", "Tokens"),

@@ -3,8 +3,9 @@
 import { apiKey, setApiKey } from "./api.js";
 import { wireAsk } from "./ask.js";
 import { refresh, selection, wireDocuments } from "./documents.js";
+import { forgetHistory } from "./history.js";
 import { refreshUsage, wireUsage } from "./usage.js";
-import { wireViewer } from "./viewer.js";
+import { follow, wireViewer } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,28 +37,39 @@ function reload() {
   refreshUsage();
 }
 
+// Where `folio serve` keeps the operator's key, in the folder it was started from (its
+// data directory, unless FOLIO_DATA_DIR names another).
+const KEY_FILE = "./data/admin.key";
+
+/** Another key, or none: the answers on the page and in the history were another
+ * caller's, maybe another tenant's. */
+function changeKey(key) {
+  if (key !== apiKey()) {
+    forgetHistory();
+    $("answer").hidden = true;
+    follow(null);
+  }
+  setApiKey(key);
+  rejected = false;
+  showKeyState();
+  reload();
+}
+
 function wireKey() {
   $("key-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    setApiKey($("api-key").value.trim());
-    rejected = false;
-    showKeyState();
-    reload();
+    changeKey($("api-key").value.trim());
   });
-  $("key-clear").addEventListener("click", () => {
-    setApiKey("");
-    rejected = false;
-    showKeyState();
-    reload();
-  });
-  window.addEventListener("folio:unauthorized", (e) => {
+  $("key-clear").addEventListener("click", () => changeKey(""));
+  // Said once, in the page's words: the server's own detail says the same for curl users.
+  window.addEventListener("folio:unauthorized", () => {
     const wrong = Boolean(apiKey());
     rejected = wrong;
     showKeyState();
     banner(
       wrong
-        ? `This API key was not accepted: ${e.detail.message}. Check it and sign in again.`
-        : `This server needs an API key: enter yours above and press Sign in. (${e.detail.message})`,
+        ? `This API key was not accepted (revoked, or mistyped). Sign in with the key in ${KEY_FILE}, or one made by folio keys create.`
+        : `This server needs an API key: paste it above and press Sign in. The server printed it when it first started and keeps it in ${KEY_FILE}.`,
     );
     $("api-key").focus();
   });

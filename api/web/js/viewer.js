@@ -20,6 +20,10 @@ const passwords = new Map(); // document id -> password typed at upload (memory 
 let current = { id: null, doc: null, page: 1, quote: "", filename: "" };
 let rendering = Promise.resolve();
 let opener = null;
+let shown = 0; // the latest show(): an earlier one still loading must not draw over it
+// Zoom over the fitted width, kept for the tab: pages of every document open at it.
+const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+let zoom = 1;
 
 export function rememberPassword(id, password) {
   if (password) passwords.set(id, password);
@@ -32,30 +36,49 @@ export function forget(id) {
   if (current.id === id) close();
 }
 
-/** Show `page` of document `id`, with `quote` (if any) highlighted on it. */
-export async function show({ id, filename, page, quote = "" }) {
+/** The viewer follows the answer on screen: its first citation (`cited`), or, with none,
+ * it closes; a closed viewer stays closed (the reader opens it with a citation). */
+export function follow(cited) {
+  if ($("viewer").hidden) return;
+  if (cited) show(cited, { focus: false });
+  else close(false);
+}
+
+/** A new question is on its way: the previous answer's highlight goes. */
+export function clearQuote() {
+  if ($("viewer").hidden) return;
+  current = { ...current, quote: "", citedQuote: "" };
+  for (const mark of document.querySelectorAll("#viewer mark.hl")) mark.replaceWith(mark.textContent);
+  $("viewer-note").textContent = "A new question: its answer's first citation opens here.";
+}
+
+/** Show `page` of document `id`, with `quote` (if any) highlighted on it; `focus` puts
+ * the keyboard on the page (a citation opened), not when the viewer follows an answer. */
+export async function show({ id, filename, page, quote = "" }, { focus = true } = {}) {
   const viewer = $("viewer");
-  opener = document.activeElement; // focus goes back there when the viewer closes
+  if (focus) opener = document.activeElement; // focus goes back there when the viewer closes
   viewer.hidden = false;
   document.body.classList.add("viewing");
   $("viewer-title").textContent = filename;
   $("viewer-note").textContent = "Opening the PDF…";
+  const ticket = ++shown;
   try {
     const doc = await open(id);
+    if (ticket !== shown) return;
     const cited = clamp(page, doc.numPages);
     current = { id, doc, page: cited, quote, filename, cited, citedQuote: quote };
     await draw();
     viewer.scrollIntoView({ block: "nearest" });
     // Keyboard users land on the page: arrows turn it, Escape closes it.
-    $("viewer-scroll").focus({ preventScroll: true });
+    if (focus) $("viewer-scroll").focus({ preventScroll: true });
   } catch (exc) {
     $("viewer-note").textContent = `The PDF could not be shown: ${exc.message}`;
   }
 }
 
-function close() {
+function close(restoreFocus = true) {
   $("viewer").hidden = true;
-  opener?.focus?.();
+  if (restoreFocus) opener?.focus?.();
   document.body.classList.remove("viewing");
   current = { id: null, doc: null, page: 1, quote: "", filename: "" };
 }
@@ -109,7 +132,7 @@ async function drawNow() {
   const page = await doc.getPage(number);
   const box = $("viewer-page-box");
   const width = Math.max(280, $("viewer-scroll").clientWidth - 16);
-  const scale = width / page.getViewport({ scale: 1 }).width;
+  const scale = (zoom * width) / page.getViewport({ scale: 1 }).width;
   const viewport = page.getViewport({ scale });
   const ratio = window.devicePixelRatio || 1;
   const canvas = $("viewer-canvas");
@@ -137,6 +160,7 @@ async function drawNow() {
   $("viewer").dataset.page = String(number);
   $("viewer-prev").disabled = number <= 1;
   $("viewer-next").disabled = number >= pages;
+  showZoom();
   $("viewer-note").textContent = quote ? note(highlight(text.textDivs, quote)) : "";
   $("viewer").dataset.ready = "true";
 }
@@ -147,15 +171,39 @@ function note(found) {
   return "The quote was not found in this page's text layer; it is in the page's extracted text.";
 }
 
+function showZoom() {
+  $("viewer-zoom-fit").textContent = `${Math.round(zoom * 100)}%`;
+  $("viewer-zoom-out").disabled = zoom <= ZOOMS[0];
+  $("viewer-zoom-in").disabled = zoom >= ZOOMS[ZOOMS.length - 1];
+  $("viewer").dataset.zoom = String(zoom);
+}
+
+/** One step in or out (`step` ±1), or back to the fitted width (0). */
+function zoomBy(step) {
+  const at = ZOOMS.indexOf(zoom);
+  const next = step === 0 ? 1 : ZOOMS[Math.min(ZOOMS.length - 1, Math.max(0, at + step))];
+  if (next === zoom) return;
+  zoom = next;
+  showZoom();
+  if (current.doc) draw();
+}
+
 export function wireViewer() {
   $("viewer-prev").addEventListener("click", () => turn(-1));
   $("viewer-next").addEventListener("click", () => turn(1));
-  $("viewer-close").addEventListener("click", close);
+  $("viewer-close").addEventListener("click", () => close());
+  $("viewer-zoom-out").addEventListener("click", () => zoomBy(-1));
+  $("viewer-zoom-in").addEventListener("click", () => zoomBy(1));
+  $("viewer-zoom-fit").addEventListener("click", () => zoomBy(0));
   $("viewer-scroll").addEventListener("keydown", (e) => {
     if (e.key === "ArrowLeft" || e.key === "PageUp") turn(-1);
     if (e.key === "ArrowRight" || e.key === "PageDown") turn(1);
+    if (e.key === "+" || e.key === "=") zoomBy(1);
+    if (e.key === "-") zoomBy(-1);
+    if (e.key === "0") zoomBy(0);
     if (e.key === "Escape") close();
   });
+  showZoom();
   let resizing;
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
