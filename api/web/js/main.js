@@ -2,10 +2,11 @@
 
 import { apiKey, setApiKey } from "./api.js";
 import { wireAsk } from "./ask.js";
-import { refresh, selection, wireDocuments } from "./documents.js";
+import { documentById, refresh, selection, wireDocuments } from "./documents.js";
 import { forgetHistory } from "./history.js";
+import { wireReview } from "./review.js";
 import { refreshUsage, wireUsage } from "./usage.js";
-import { follow, wireViewer } from "./viewer.js";
+import { follow, show, wireViewer } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -78,7 +79,20 @@ function wireKey() {
 wireKey();
 wireDocuments(scopeChanged);
 wireAsk();
+wireReview();
 wireUsage();
 wireViewer();
 showKeyState();
 reload();
+openLinked();
+
+/** A link into the page (a review's export links each cited page): ?document=ID&page=N
+ * opens that page in the viewer once the documents are listed. */
+async function openLinked() {
+  const params = new URLSearchParams(window.location.search);
+  const id = params.get("document");
+  if (!id) return;
+  await refresh();
+  const doc = documentById(id);
+  show({ id, filename: doc ? doc.filename : id, page: Number(params.get("page")) || 1 });
+}
