@@ -61,10 +61,19 @@ def is_follow_up(question: str) -> bool:
     return not _content_words(question)
 
 
+# "this agreement" names the document asked, not something said before.
+_THE_DOCUMENT = re.compile(
+    r"\s+(?:agreement|contract|document|amendment|deal|pdf|file|lease|license)\b", _I
+)
+
+
 def _anaphor(text: str) -> re.Match[str] | None:
     """The first word of `text` that leans on an earlier turn, if any."""
     for match in _ANAPHOR.finditer(text):
-        if match.group(0).lower() != "that":
+        word = match.group(0).lower()
+        if word in ("this", "that", "these", "those") and _THE_DOCUMENT.match(text, match.end()):
+            continue
+        if word != "that":
             return match
         around = text[max(0, match.start() - 20) : match.end() + 8]
         if not _JOINING_THAT.search(around):
