@@ -53,6 +53,14 @@ _STOP = frozenset(
 )
 
 
+# "... in this contract", "... provisions": the document and generic nouns, not the subject.
+_TRAILING = re.compile(
+    r"(?:\s+(?:in|of|under|from)\s+(?:this|the|that)\s+(?:agreement|contract|document))?"
+    r"(?:\s+(?:clause|clauses|provision|provisions|section|sections))?\s*$",
+    _I,
+)
+
+
 def is_follow_up(question: str) -> bool:
     """Whether the question leans on an earlier turn (a pronoun, "that clause", "and ...",
     "what about ...") or is too bare to stand alone."""
@@ -90,6 +98,7 @@ def subject_of(question: str) -> str | None:
     else:
         phrase = " ".join(_content_words(question))
     phrase = re.sub(r"^(?:the|a|an|any)\s+", "", phrase.strip(" ?.!,;:"), flags=_I)
+    phrase = _TRAILING.sub("", phrase).strip()
     return phrase or None
 
 
@@ -137,8 +146,9 @@ def _insert(question: str, subject: str) -> str:
         return f"{body.rstrip(' ?.!')} regarding the {subject}?"
     word = match.group(0).lower()
     phrase = f"the {subject}'s" if word == "its" else f"the {subject}"
-    if word == "there":
-        phrase = f"in the {subject}"
+    noun = word.split()[-1]
+    if " " in word and noun not in ("one", "same"):  # "that clause": "the X clause"
+        phrase = f"the {subject} {noun}"
     return body[: match.start()] + phrase + body[match.end() :]
 
 

@@ -20,7 +20,7 @@ ASKED = [Turn("user", "What does the agreement say about governing law?"), Turn(
     [
         ("What exactly does it say?", "What exactly does the governing law say?"),
         ("Where is that stated?", "Where is the governing law stated?"),
-        ("Is that clause mutual?", "Is the governing law mutual?"),
+        ("Is that clause mutual?", "Is the governing law clause mutual?"),
         ("And can you quote it?", "Can you quote the governing law?"),
         ("What about termination?", "What does the agreement say about termination?"),
         ("Which state?", "Which state regarding the governing law?"),
