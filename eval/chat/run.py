@@ -24,9 +24,15 @@ class Summary:
 
     hits: dict[tuple[str, str], list[bool]] = field(default_factory=dict)
 
-    def add(self, result: ChatResult) -> None:
+    def add(self, result: ChatResult, first_landed: bool = False) -> None:
+        """Count a result; a follow-up of a conversation whose turn 1 landed counts again
+        under "<condition>, turn 1 landed" (what carrying the subject can reach)."""
+        keys = [result.condition]
+        if first_landed and result.condition != "first":
+            keys.append(f"{result.condition}, turn 1 landed")
         for half in (result.half, "all"):
-            self.hits.setdefault((half, result.condition), []).append(result.hit)
+            for key in keys:
+                self.hits.setdefault((half, key), []).append(result.hit)
 
     def rate(self, half: str, condition: str) -> float:
         got = self.hits.get((half, condition), [])
@@ -60,9 +66,11 @@ def run_chat(
     results: ResultsFile[ChatResult] = ResultsFile(out / "results.jsonl", fresh=True)
     summary = Summary()
     for conv in conversations:
-        for result in _conversation(client, conv, ids[conv.contract]):
+        asked = _conversation(client, conv, ids[conv.contract])
+        landed = any(r.hit for r in asked if r.condition == "first")
+        for result in asked:
             results.write(result)
-            summary.add(result)
+            summary.add(result, landed)
         if on_done is not None:
             on_done()
     write_report(summary, out / "report.md", len(conversations))
@@ -129,7 +137,8 @@ def write_report(summary: Summary, path: Path, conversations: int) -> None:
         "",
     ]
     rows = []
-    for condition in ("first", *CONDITIONS):
+    given = [f"{c}, turn 1 landed" for c in CONDITIONS]
+    for condition in ("first", *CONDITIONS, *given):
         label = "turn 1 (names the clause)" if condition == "first" else condition
         cells = [
             f"{summary.rate(h, condition):.1%} ({summary.count(h, condition)})" for h in halves

@@ -15,6 +15,8 @@ HISTORY_BUDGET = 2_000
 #: A single turn longer than this is cut (its start kept): a pasted contract in a chat
 #: would otherwise push every other turn out.
 TURN_MAX_CHARS = 4_000
+#: Where the "Sources" list starts in folio's chat answers (query/conversation/markers.py).
+SOURCES_MARK = "\n\nSources:\n"
 
 
 class BadConversation(FolioError, ValueError):
@@ -56,7 +58,15 @@ def split_messages(messages: Sequence[Turn]) -> tuple[str, list[Turn]]:
     question = turns[last].content.strip()
     if not question:
         raise BadConversation("the last user message is empty")
-    return question, [t for t in turns[:last] if t.content.strip()]
+    return question, [_without_sources(t) for t in turns[:last] if t.content.strip()]
+
+
+def _without_sources(turn: Turn) -> Turn:
+    """An earlier answer of folio's without its "Sources" list (sent back by chat
+    clients with the rest of the conversation): the prompt needs only what was said."""
+    if turn.role != "assistant":
+        return turn
+    return Turn(turn.role, turn.content.split(SOURCES_MARK, 1)[0])
 
 
 def fit(turns: Sequence[Turn], budget: int = HISTORY_BUDGET) -> History:

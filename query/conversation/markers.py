@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from query.conversation.history import SOURCES_MARK
+
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
 
@@ -90,4 +92,4 @@ def sources(citations: Sequence[Cited]) -> str:
     if not citations:
         return ""
     lines = [f"[{n}] {c.filename}, p. {c.page}" for n, c in enumerate(citations, 1)]
-    return "\n\nSources:\n" + "\n".join(lines)
+    return SOURCES_MARK + "\n".join(lines)

@@ -58,6 +58,8 @@ def test_messages_split_into_question_and_history() -> None:
         [Turn("system", "be nice"), *ASKED, Turn("user", " Why? "), Turn("assistant", "")]
     )
     assert question == "Why?" and history == ASKED
+    answered = Turn("assistant", "NY law [1]\n\nSources:\n[1] a.pdf, p. 4")
+    assert split_messages([ASKED[0], answered, Turn("user", "Why?")])[1][1].content == "NY law [1]"
     with pytest.raises(BadConversation):
         split_messages([Turn("system", "hi")])
 
