@@ -11,16 +11,20 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.deps import ReadPathDep
-from api.schemas.chat import ChatCompletion, ChatRequest, ModelList
+from api.schemas.chat import ChatCompletion, ChatRequest, ModelList, OpenAIErrorOut
 from core.llm.client import AllModelsFailed
 from query import answer, chat
 from query.conversation.history import Turn
 from query.read_path import ReadPath
 
 router = APIRouter(prefix="/v1", tags=["openai"])
+# Errors on /v1 are in OpenAI's shape (api/errors.py), the 401 and 429 of the keys too.
+_ERRORS = {
+    code: {"model": OpenAIErrorOut} for code in (400, 401, 402, 404, 409, 413, 422, 429, 502, 503)
+}
 
 
-@router.get("/models", response_model=ModelList)
+@router.get("/models", response_model=ModelList, responses=_ERRORS)
 def list_models() -> dict:
     """folio's modes as models: folio-auto (the router decides), folio-stuff, folio-rag."""
     return chat.models_view(int(time.time()))
@@ -29,7 +33,7 @@ def list_models() -> dict:
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses=_ERRORS | {200: {"content": {"text/event-stream": {}}}},
 )
 def chat_completions(body: ChatRequest, rp: ReadPathDep):
     """Answer the last user message about the tenant's documents (or `document_ids`), the

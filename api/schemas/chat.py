@@ -110,3 +110,16 @@ class ChatCompletion(BaseModel):
     usage: dict
     citations: list[dict]
     folio: dict
+
+
+class OpenAIError(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIErrorOut(BaseModel):
+    """OpenAI's error shape, which OpenAI clients read: every error of the /v1 routes."""
+
+    error: OpenAIError

@@ -38,6 +38,7 @@ _ABOUT = re.compile(
     r"\b(?:about|regarding|concerning|on|for|re|under)\s+(?:the\s+|a\s+|an\s+|any\s+)?(.+?)\s*[?.!]*\s*$",
     _I,
 )
+_WHO = re.compile(r"^\W*(?:who|whom|which|what)\b[^?]*\bpart(?:y|ies)\b|^\W*who\b", _I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # Words that never name a subject: question words, verbs of asking, generic nouns.
 _STOP = frozenset(
@@ -116,6 +117,10 @@ def rewrite_by_rules(
         standalone = _reframe(asked[-1], about.group(1)) or standalone
     elif subject:
         standalone = _insert(standalone, subject)
+        if _WHO.search(standalone):
+            # "Which party does it apply to?" asks about the clause, not about who the
+            # contract's parties are: the clause goes first, so it is what is looked up.
+            standalone = f"Regarding the {subject} clause: {standalone}"
     return _with_document(standalone, asked, documents)
 
 
