@@ -217,3 +217,14 @@ def test_another_tenants_document_is_404(client: OpenAI, server: ChatServer) -> 
     cited = {c["document_id"] for c in done.model_extra["citations"]}
     assert cited <= {server.other_document_id}
     assert "Sphere 3D" not in done.choices[0].message.content
+
+
+def test_a_keys_rate_limit_holds_on_chat(server: ChatServer) -> None:
+    admin = {"Authorization": f"Bearer {server.key}"}
+    made = httpx.post(f"{server.url}/keys", json={"tenant": "slow", "rpm": 1}, headers=admin)
+    limited = OpenAI(base_url=server.base_url, api_key=made.json()["secret"], max_retries=0)
+    limited.models.list()
+    with pytest.raises(openai.RateLimitError) as raised:
+        limited.models.list()
+    assert raised.value.code == "rate_limit_exceeded"
+    assert raised.value.response.headers["retry-after"]
