@@ -56,8 +56,12 @@ def test_query_with_history_rewrites_the_follow_up(prepared, embedder) -> None:
             ],
             document_ids=[prepared[1]],
         )
+        standalone = out["conversation"]["rewritten_question"]
+        alone = _ask(client, question=standalone, document_ids=[prepared[1]])
     conversation = out["conversation"]
     assert conversation["rewritten_by"] == "rules" and conversation["history_turns"] == 2
+    # The router counts the history: the same question alone is estimated cheaper.
+    assert out["route"]["paid_estimated_cost_usd"] > alone["route"]["paid_estimated_cost_usd"]
     assert conversation["rewritten_question"] == "Where exactly does the governing law say that?"
     assert "laws of the State of New York" in " ".join(c["quote"] for c in out["citations"])
 
