@@ -50,7 +50,8 @@ _STOP = frozenset(
     summarize please exactly really precisely also and or but so then of in on to for from
     with by as at about regarding concerning under into any all agreement contract document
     documents contracts agreements clause clauses provision provisions section sections
-    term here not no yes if whether there's what's it's""".split()
+    term here not no yes if whether there's what's it's govern governs governed apply
+    applies need needs require requires mean means cover covers""".split()
 )
 
 
