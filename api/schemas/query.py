@@ -57,7 +57,8 @@ class QueryRequest(BaseModel):
         max_length=128,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
         description="An id of your choosing: folio keeps the conversation's turns (per"
-        " tenant) and uses them as the history; ignored when `history` is given.",
+        " tenant) and uses them as the history (`history`, if given, is used instead), and"
+        " adds this question and its answer to them.",
     )
 
     @field_validator("question")
