@@ -28,7 +28,18 @@ from api.auth import authenticate, build_guard
 from api.deps import Jobs, Resources
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_ids import RequestIdMiddleware
-from api.routes import documents, health, keys, metrics, query, reviews, search, usage, web
+from api.routes import (
+    chat_completions,
+    documents,
+    health,
+    keys,
+    metrics,
+    query,
+    reviews,
+    search,
+    usage,
+    web,
+)
 from core.access.binding import require_safe_bind
 from core.embeddings.embedders import Embedder
 from core.instance import ensure_instance_id
@@ -52,6 +63,7 @@ ROUTERS = (
     health.router,
     documents.router,
     query.router,
+    chat_completions.router,
     reviews.router,
     search.router,
     usage.router,

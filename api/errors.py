@@ -21,6 +21,10 @@ from starlette.routing import Match
 
 from api.schemas.common import ErrorOut
 from core.errors import FolioError
+from query.chat import error_body
+
+#: Routes that speak OpenAI's protocol answer errors in its shape (query/chat.py).
+OPENAI_PREFIX = "/v1/"
 
 #: The statuses of the read path's errors (query.answer, routing, budgets, models), for
 #: the OpenAPI text of the routes that answer questions.
@@ -35,7 +39,13 @@ def responses(*codes: int) -> dict:
 async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     """A FolioError raised anywhere under a route, answered with its own status."""
     assert isinstance(exc, FolioError)
+    if _openai(request):
+        return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status)
     return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+
+
+def _openai(request: Request) -> bool:
+    return request.url.path.startswith(OPENAI_PREFIX)
 
 
 def register(app: FastAPI) -> None:
@@ -50,6 +60,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     of the path: Starlette names only those of the first route on it (a path served by one
     route per method, as `/documents` is, would say only POST)."""
     assert isinstance(exc, HTTPException)
+    if _openai(request):
+        body = error_body(exc.status_code, str(exc.detail))
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 405:
         methods = [m for m in _METHODS if _served(request, m)]
         exc = HTTPException(405, exc.detail, headers={"Allow": ", ".join(methods)})
@@ -66,7 +79,8 @@ def _served(request: Request, method: str) -> bool:
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """422 with `detail: [{loc, msg, type}]`, as FastAPI documents it, with no echoed input."""
+    """422 with `detail: [{loc, msg, type}]`, as FastAPI documents it, with no echoed input
+    (on OpenAI's routes: 400 in its shape, naming the first bad parameter)."""
     detail = [
         {
             "loc": [part if isinstance(part, int) else str(part) for part in err.get("loc", ())],
@@ -75,4 +89,9 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
         }
         for err in exc.errors()
     ]
+    if _openai(request) and detail:
+        first = detail[0]
+        param = ".".join(str(p) for p in first["loc"][1:]) or None
+        message = f"{param or 'body'}: {first['msg']}" if param else first["msg"]
+        return JSONResponse(error_body(400, message, param), status_code=400)
     return JSONResponse({"detail": detail}, status_code=422)

@@ -23,7 +23,9 @@ from core.storage.chunks import StoredChunk
 from core.storage.documents import Document
 from query import context
 from query.citations import Citation, verify
-from query.documents import asked
+from query.conversation.history import History, Turn, fit, render
+from query.conversation.rewriter import Rewrite, rewrite
+from query.documents import asked, resolve
 from query.events import Delta, Reset
 from query.model_call import Outcome, ask, ask_streaming
 from query.read_path import ReadPath
@@ -41,6 +43,14 @@ class Question:
     plan: RoutePlan
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     held: ExitStack = field(default_factory=ExitStack, repr=False)
+    history: History = field(default_factory=History)  # earlier turns the prompt carries
+    rewrite: Rewrite | None = None  # the follow-up made standalone (`text` is its result)
+    conversation_id: str | None = None  # the kept conversation it joins once answered
+
+    @property
+    def context_note(self) -> str:
+        """The history as the prompt shows it ("" without one)."""
+        return render(self.history) if self.history else ""
 
 
 @dataclass
@@ -57,6 +67,9 @@ class Answer:
     latency_ms: float
     models_used: list[str]
     retrieved: list[StoredChunk] = field(default_factory=list)  # search rank order (rag)
+    rewrite: Rewrite | None = None  # how a follow-up was made standalone, and its cost
+    history: History = field(default_factory=History)
+    conversation_id: str | None = None
 
 
 Event = Delta | Reset | Answer
@@ -69,10 +82,27 @@ def prepare(
     mode: str = "auto",
     max_cost_usd: float | None = None,
     prefer: str | None = None,
+    history: Sequence[Turn] | None = None,
+    conversation_id: str | None = None,
 ) -> Question:
     """Resolve documents, plan the route and hold its estimate (with a planned
     escalation's) against the caller's budgets; raises before anything is spent. `prefer`
-    (cost | balanced | quality) overrides the service's default for the learned router."""
+    (cost | balanced | quality) overrides the service's default for the learned router.
+
+    With `history` (the conversation's earlier turns) the question is first made
+    standalone (query/conversation/rewriter.py: the cheap model, or the offline rules);
+    routing and retrieval use that, and the prompt carries the most recent turns within
+    a token budget, which the router counts. With `conversation_id` the history is the
+    turns folio kept for it (this tenant's), and this question and its answer join them."""
+    qid = uuid.uuid4().hex
+    if conversation_id is not None and history is None:
+        kept = rp.registry.conversations.turns(rp.tenant_id, conversation_id)
+        history = [Turn(role, content) for role, content in kept]
+    turns = fit(history or ())
+    standalone = None
+    if history is not None:  # a conversation, even at its first turn: say how it was read
+        standalone = rewrite(rp, question, turns, resolve(rp, document_ids), qid)
+        question = standalone.standalone
     docs = asked(rp, question, document_ids)
     policy = replace(
         rp.policy,
@@ -80,11 +110,13 @@ def prepare(
         max_cost_usd=max_cost_usd,
         available=available_models(rp.catalog, rp.models.settings),
         prefer=prefer or rp.policy.prefer,
+        prompt_tokens=rp.policy.prompt_tokens + turns.tokens,
     )
     route = plan(question, docs, rp.catalog, policy, rp.router)
     if route.mode == "rag":
         rp.retrieval("retrieval", ", or ask with mode 'stuff'")  # refuse before holding
-    q = Question(question, docs, route)
+    q = Question(question, docs, route, qid, history=turns, rewrite=standalone)
+    q.conversation_id = conversation_id  # joined by this question once it is answered
     if rp.budgets is not None:
         # 402 here, before any spending; released when the answer is done and its real
         # cost is in the ledger, which the next check reads.
@@ -97,11 +129,12 @@ def execute(rp: ReadPath, q: Question) -> Answer:
     with q.held:
         started = time.perf_counter()
         pages = context.PageCache(rp.pages)
-        first = ask(rp, q.text, q.id, q.documents, q.plan, pages)
+        note = q.context_note
+        first = ask(rp, q.text, q.id, q.documents, q.plan, pages, note)
         verdict = after_rag(rp.router, q.plan, first.reply.answer, first.reply.found)
         outcomes = [first]
         if verdict.stuffed is not None:
-            outcomes.append(ask(rp, q.text, q.id, q.documents, verdict.stuffed, pages))
+            outcomes.append(ask(rp, q.text, q.id, q.documents, verdict.stuffed, pages, note))
         return _answer(rp, q, verdict.route, outcomes, pages, started)
 
 
@@ -111,12 +144,13 @@ def stream(rp: ReadPath, q: Question) -> Iterator[Event]:
     with q.held:
         started = time.perf_counter()
         pages = context.PageCache(rp.pages)
-        first = yield from ask_streaming(rp, q.text, q.id, q.documents, q.plan, pages)
+        note = q.context_note
+        first = yield from ask_streaming(rp, q.text, q.id, q.documents, q.plan, pages, note)
         verdict = after_rag(rp.router, q.plan, first.reply.answer, first.reply.found)
         outcomes = [first]
         if verdict.stuffed is not None:
             yield Reset(verdict.why)
-            call = ask_streaming(rp, q.text, q.id, q.documents, verdict.stuffed, pages)
+            call = ask_streaming(rp, q.text, q.id, q.documents, verdict.stuffed, pages, note)
             outcomes.append((yield from call))
         yield _answer(rp, q, verdict.route, outcomes, pages, started)
 
@@ -140,12 +174,17 @@ def _answer(
     filenames = {d.id: d.filename for d in q.documents}
     ocr_pages = {d.id: d.ocr_pages for d in q.documents}
     citations, dropped = verify(final.reply.citations, pages.page, filenames, ocr_pages)
+    # A rewrite's call is part of what the answer used and cost.
+    spent = [o.usage for o in outcomes] + ([q.rewrite.usage] if q.rewrite else [])
     usage = Usage(
-        input_tokens=sum(o.usage.input_tokens for o in outcomes),
-        cached_input_tokens=sum(o.usage.cached_input_tokens for o in outcomes),
-        output_tokens=sum(o.usage.output_tokens for o in outcomes),
+        input_tokens=sum(u.input_tokens for u in spent),
+        cached_input_tokens=sum(u.cached_input_tokens for u in spent),
+        output_tokens=sum(u.output_tokens for u in spent),
     )
     escalated = len(outcomes) > 1
+    if q.conversation_id is not None and q.rewrite is not None:
+        said = [("user", q.rewrite.asked), ("assistant", final.reply.answer)]
+        rp.registry.conversations.append(rp.tenant_id, q.conversation_id, said)
     if rp.metrics is not None:
         rp.metrics.observe_answer(q.plan.mode, time.perf_counter() - started, escalated)
     return Answer(
@@ -157,8 +196,11 @@ def _answer(
         route=route,
         escalated=escalated,
         usage=usage,
-        cost_usd=sum(o.cost_usd for o in outcomes),
+        cost_usd=sum(o.cost_usd for o in outcomes) + (q.rewrite.cost_usd if q.rewrite else 0.0),
         latency_ms=(time.perf_counter() - started) * 1000,
         models_used=[o.model for o in outcomes],
         retrieved=outcomes[0].ranked,
+        rewrite=q.rewrite,
+        history=q.history,
+        conversation_id=q.conversation_id,
     )

@@ -52,12 +52,14 @@ def ask(
     documents: list[Document],
     route: RoutePlan,
     pages: context.PageCache,
+    history: str = "",
 ) -> Outcome:
-    """One call, answered whole (the model is asked for JSON)."""
+    """One call, answered whole (the model is asked for JSON); `history` is the
+    conversation's earlier turns as the prompt shows them."""
     call = _prepare(rp, question, question_id, documents, route, pages)
     if call.spec.is_local:
         return _read(rp, question, question_id, documents, route, call)
-    messages = prompt.messages(prompt.render(call.sources), question, streaming=False)
+    messages = prompt.messages(prompt.render(call.sources), question, False, history)
     with _counted(rp):
         done = rp.models.complete(call.chain, messages, json_mode=True, **call.options)
     _count(rp, done.attempts)
@@ -71,6 +73,7 @@ def ask_streaming(
     documents: list[Document],
     route: RoutePlan,
     pages: context.PageCache,
+    history: str = "",
 ) -> Iterator[Delta]:
     """One call, streamed: yields Delta events, returns the Outcome (`yield from` it)."""
     call = _prepare(rp, question, question_id, documents, route, pages)
@@ -79,7 +82,7 @@ def ask_streaming(
         if outcome.reply.answer:
             yield Delta(outcome.reply.answer)
         return outcome
-    messages = prompt.messages(prompt.render(call.sources), question, streaming=True)
+    messages = prompt.messages(prompt.render(call.sources), question, True, history)
     with _counted(rp):
         done = yield from _deltas(rp.models.stream(call.chain, messages, **call.options))
     _count(rp, done.attempts)

@@ -78,12 +78,14 @@ def render(sources: Iterable[Source]) -> str:
     return "\n".join(parts)
 
 
-def messages(context: str, question: str, streaming: bool = False) -> list[dict]:
-    """Chat messages: fixed instructions, then documents, then the question last."""
+def messages(context: str, question: str, streaming: bool = False, history: str = "") -> list[dict]:
+    """Chat messages: fixed instructions, then documents, then the conversation's earlier
+    turns (if any: after the documents, so their prefix stays cached), the question last."""
     system = SYSTEM_STREAM if streaming else SYSTEM_JSON
+    turns = f"\n\n{history}" if history else ""
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": f"{context}\n\nQuestion: {question.strip()}"},
+        {"role": "user", "content": f"{context}{turns}\n\nQuestion: {question.strip()}"},
     ]
 
 

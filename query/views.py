@@ -42,6 +42,8 @@ def answer_view(answer: Answer, debug: bool = False) -> dict:
         "cost_usd": round(answer.cost_usd, 6),
         "latency_ms": round(answer.latency_ms, 1),
     }
+    if answer.rewrite is not None:
+        body["conversation"] = conversation_view(answer)
     if debug:
         body["retrieved"] = [
             {
@@ -55,6 +57,23 @@ def answer_view(answer: Answer, debug: bool = False) -> dict:
             for c in answer.retrieved
         ]
     return body
+
+
+def conversation_view(answer: Answer) -> dict:
+    """How a follow-up was read: the question as asked, the standalone question routed
+    and retrieved with, what rewrote it and at what cost, and the history it carried."""
+    rw, history = answer.rewrite, answer.history
+    assert rw is not None
+    return {
+        "question": rw.asked,
+        "rewritten_question": rw.standalone,
+        "rewritten_by": rw.by,
+        "rewrite_cost_usd": round(rw.cost_usd, 6),
+        "history_turns": len(history.turns),
+        "history_tokens": history.tokens,
+        "dropped_turns": history.dropped,
+        "conversation_id": answer.conversation_id,
+    }
 
 
 def event_view(event: Event, debug: bool = False) -> tuple[str, dict]:

@@ -62,5 +62,15 @@ class BodyLimitMiddleware:
         )
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse({"detail": self._detail()}, status_code=413)
+        body = {"detail": self._detail()}
+        if scope["path"].startswith("/v1/"):  # OpenAI's routes answer in its error shape
+            body = {
+                "error": {
+                    "message": self._detail(),
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "request_too_large",
+                }
+            }
+        response = JSONResponse(body, status_code=413)
         await response(scope, receive, send)

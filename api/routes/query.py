@@ -15,6 +15,7 @@ from api.schemas.common import InvalidOut
 from api.schemas.query import QueryRequest, QueryResponse
 from core.llm.client import AllModelsFailed
 from query import answer
+from query.conversation.history import Turn
 from query.read_path import ReadPath
 
 router = APIRouter(tags=["query"])
@@ -40,10 +41,18 @@ def query(body: QueryRequest, rp: ReadPathDep):
     answer. Citations are quotes checked against their page. 404: unknown
     document; 409: not ready; 422: an impossible forced mode or budget; 502: every model
     failed; 402: the key's or tenant's monthly budget cannot pay for it. With `stream:
-    true`, server-sent events (see QueryRequest.stream).
+    true`, server-sent events (see QueryRequest.stream). With `history` or
+    `conversation_id`, a follow-up is first rewritten into a standalone question.
     """
     question = answer.prepare(
-        rp, body.question, body.document_ids, body.mode, body.max_cost_usd, body.prefer
+        rp,
+        body.question,
+        body.document_ids,
+        body.mode,
+        body.max_cost_usd,
+        body.prefer,
+        [Turn(t.role, t.content) for t in body.history] if body.history is not None else None,
+        body.conversation_id,
     )
     if body.stream:
         return StreamingResponse(

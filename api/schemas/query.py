@@ -7,6 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 
+class HistoryTurn(BaseModel):
+    """One earlier message of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=200_000)
+
+
 class QueryRequest(BaseModel):
     """A question about some (by default all ready) documents of the tenant."""
 
@@ -35,6 +42,23 @@ class QueryRequest(BaseModel):
         default=None,
         description="How the learned router trades cost for accuracy in auto mode; default:"
         " the service's FOLIO_ROUTE_PREFER (balanced).",
+    )
+
+    history: list[HistoryTurn] | None = Field(
+        default=None,
+        max_length=1000,
+        description="The conversation's earlier turns, oldest first: a follow-up is"
+        " rewritten into a standalone question (see `conversation` in the answer), and the"
+        " most recent turns go into the prompt within a token budget.",
+    )
+    conversation_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
+        description="An id of your choosing: folio keeps the conversation's turns (per"
+        " tenant) and uses them as the history (`history`, if given, is used instead), and"
+        " adds this question and its answer to them.",
     )
 
     @field_validator("question")
@@ -109,6 +133,22 @@ class RetrievedOut(BaseModel):
     score: float
 
 
+class ConversationOut(BaseModel):
+    """How a follow-up was read before routing and retrieval."""
+
+    question: str = Field(description="The question as asked.")
+    rewritten_question: str = Field(description="The standalone question answered.")
+    rewritten_by: str = Field(
+        description="What rewrote it: `rules` (offline), a model's name (a short costed"
+        " call, in cost_usd and usage), or `none`."
+    )
+    rewrite_cost_usd: float
+    history_turns: int = Field(description="Earlier turns the prompt carried.")
+    history_tokens: int = Field(description="Their tokens, counted by the router.")
+    dropped_turns: int = Field(description="Older turns left out to fit the token budget.")
+    conversation_id: str | None = None
+
+
 class QueryResponse(BaseModel):
     """The answer, its checked citations, the route taken, and what it really cost."""
 
@@ -122,4 +162,7 @@ class QueryResponse(BaseModel):
     usage: TokenUsage
     cost_usd: float = Field(description="Actual cost of every call, escalation included.")
     latency_ms: float
+    conversation: ConversationOut | None = Field(
+        default=None, description="With `history` or `conversation_id`: how it was read."
+    )
     retrieved: list[RetrievedOut] | None = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from core.storage.conversations import ConversationStore
 from core.storage.documents import Document, document_id_for
 from core.storage.registry_schema import (
     STATUSES,
@@ -59,6 +60,7 @@ class Registry:
             conn.commit()
         self.usage = UsageLedger(self.engine)
         self.reviews = ReviewStore(self.engine)
+        self.conversations = ConversationStore(self.engine)
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r})"

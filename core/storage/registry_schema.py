@@ -124,6 +124,19 @@ review_cells = sa.Table(
     sa.Column("updated_at", sa.Double, nullable=False),
 )
 
+# Conversations folio keeps for `POST /query`'s conversation_id: the turns, per tenant
+# (the same id in two tenants is two conversations).
+conversation_turns = sa.Table(
+    "conversation_turns",
+    metadata,
+    sa.Column("tenant_id", sa.Text, primary_key=True),
+    sa.Column("conversation_id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
 # A tenant is created by its first key; its optional monthly cap covers all its keys.
 tenants = sa.Table(
     "tenants",

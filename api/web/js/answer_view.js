@@ -20,14 +20,20 @@ export function usd(value) {
 }
 
 /** The question above its answer, with what the page says of every question for now. */
-export function showAsked(question) {
+/** How a question was read: "read as “…”" when it was rewritten, else "stands alone". */
+export function readAs(result) {
+  const c = result.conversation;
+  return c && c.rewritten_question !== c.question ? `read as “${c.rewritten_question}”` : "stands alone";
+}
+
+export function showAsked(question, how = "stands alone") {
   $("asked").replaceChildren(
     el("span", { className: "asked-q", textContent: question }),
     " ",
     el("span", {
       className: "alone",
-      textContent: "stands alone",
-      title: "Follow-up questions are not understood yet: each question stands alone.",
+      textContent: how,
+      title: "A follow-up is rewritten into a standalone question from the thread's earlier questions.",
     }),
   );
 }
@@ -36,7 +42,7 @@ export function showAsked(question) {
 export function renderAnswer({ question, result }) {
   const cites = result.citations;
   const open = (c) => () => openCitation(c, cites.indexOf(c) + 1);
-  showAsked(question);
+  showAsked(question, readAs(result));
   $("answer").hidden = false;
   $("answer").dataset.questionId = result.question_id;
   $("answer-text").replaceChildren(...withMarkers(result.answer, cites, (n) => marker(n, cites[n - 1], open(cites[n - 1]))));

@@ -5,7 +5,7 @@
 import { ApiError, request, streamEvents } from "./api.js";
 import { citationButton, el, renderAnswer, showAsked } from "./answer_view.js";
 import { selection } from "./documents.js";
-import { latest, remember, wireHistory } from "./history.js";
+import { latest, newThread, remember, thread, wireHistory } from "./history.js";
 import { clearQuote, show } from "./viewer.js";
 
 const $ = (id) => document.getElementById(id);
@@ -46,6 +46,8 @@ async function ask(event) {
   event.preventDefault();
   const body = options();
   if (!body.question) return;
+  const history = thread(); // the thread's earlier questions: a follow-up is read with them
+  if (history.length) body.history = history;
   inFlight?.abort();
   inFlight = new AbortController();
   $("ask-error").hidden = true;
@@ -128,6 +130,10 @@ function pick(entry) {
 export function wireAsk() {
   $("ask-form").addEventListener("submit", ask);
   $("search-button").addEventListener("click", search);
+  $("new-thread").addEventListener("click", () => {
+    newThread();
+    $("question").focus();
+  });
   // Ctrl/Cmd+Enter asks from the question box.
   $("question").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("ask-form").requestSubmit();

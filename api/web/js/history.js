@@ -1,11 +1,14 @@
 // The questions of this session, newest first, each with its answer: any of them can be
 // shown again. Kept for the tab (sessionStorage, like the key) and forgotten at sign-out.
-// Each stands alone: the server reads no question in the light of another yet.
+// The questions since "New thread" are a conversation: the next one is sent with them as
+// its history, so a follow-up ("Where does it say that?") is read in their light.
 
-import { el } from "./answer_view.js";
+import { el, readAs } from "./answer_view.js";
 
 const KEY = "folio.history";
 const KEEP = 30;
+const THREAD = "folio.threadStart";
+const THREAD_TURNS = 6; // earlier questions sent with the next one, at most
 const $ = (id) => document.getElementById(id);
 
 let entries = load(); // [{id, question, result, at}], newest first
@@ -42,8 +45,24 @@ export function remember(question, result) {
   return entry;
 }
 
+/** The thread's earlier questions and answers, oldest first, as /query's `history`. */
+export function thread() {
+  const since = Number(sessionStorage.getItem(THREAD) || 0);
+  const asked = entries.filter((e) => e.at >= since).slice(0, THREAD_TURNS).reverse();
+  return asked.flatMap((e) => [
+    { role: "user", content: e.question },
+    { role: "assistant", content: e.result.answer },
+  ]);
+}
+
+/** Start a new thread: the next question is read on its own. */
+export function newThread() {
+  sessionStorage.setItem(THREAD, String(Date.now()));
+}
+
 /** Forget every question (another key may be another tenant's). */
 export function forgetHistory() {
+  newThread();
   entries = [];
   shownId = null;
   sessionStorage.removeItem(KEY);
@@ -62,7 +81,7 @@ function render() {
       "button",
       { type: "button", className: "history-item" },
       el("span", { className: "history-q", textContent: entry.question }),
-      el("span", { className: "history-meta", textContent: `${when} · ${entry.result.citations.length} citation(s) · stands alone` }),
+      el("span", { className: "history-meta", textContent: `${when} · ${entry.result.citations.length} citation(s) · ${readAs(entry.result)}` }),
     );
     if (entry.id === shownId) button.setAttribute("aria-current", "true");
     button.dataset.index = String(i);
