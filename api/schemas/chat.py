@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.schemas.common import MaxCostUsd
+
 
 class TextPart(BaseModel):
     """A content part; only text parts can be asked of documents."""
@@ -64,12 +66,8 @@ class ChatRequest(BaseModel):
     document_ids: list[str] | None = Field(
         default=None, description="Documents to ask; default: every ready one of the tenant."
     )
-    max_cost_usd: float | None = Field(
-        default=None,
-        ge=0,
-        le=1_000_000,
-        allow_inf_nan=False,
-        description="Refuse routes estimated to cost more than this.",
+    max_cost_usd: MaxCostUsd | None = Field(
+        default=None, description="Refuse routes estimated to cost more than this."
     )
     prefer: Literal["cost", "balanced", "quality"] | None = None
 

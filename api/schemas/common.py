@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+# A cap in dollars: /query, the chat API and reviews refuse a plan estimated above it.
+MaxCostUsd = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
 class Health(BaseModel):

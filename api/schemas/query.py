@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.schemas.common import MaxCostUsd
+
 
 class HistoryTurn(BaseModel):
     """One earlier message of a conversation."""
@@ -25,12 +27,8 @@ class QueryRequest(BaseModel):
         default="auto",
         description="auto: the router decides; stuff: read the whole documents; rag: retrieve.",
     )
-    max_cost_usd: float | None = Field(
-        default=None,
-        ge=0,
-        le=1_000_000,
-        allow_inf_nan=False,
-        description="Refuse routes estimated to cost more than this.",
+    max_cost_usd: MaxCostUsd | None = Field(
+        default=None, description="Refuse routes estimated to cost more than this."
     )
     stream: bool = Field(
         default=False,

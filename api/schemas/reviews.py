@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import MaxCostUsd
+
 ReviewStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
@@ -28,10 +30,9 @@ class ReviewCreate(BaseModel):
     prefer: Literal["cost", "balanced", "quality"] | None = Field(
         default=None, description="quality: stuff every document that fits a window."
     )
-    max_cost_usd: float | None = Field(
-        default=None, ge=0, le=1_000_000, allow_inf_nan=False,
-        description="Refuse a review whose whole table is estimated to cost more.",
-    )  # fmt: skip
+    max_cost_usd: MaxCostUsd | None = Field(
+        default=None, description="Refuse a review whose whole table is estimated to cost more."
+    )
     estimate_only: bool = Field(default=False, description="Return the estimate; start nothing.")
 
 
