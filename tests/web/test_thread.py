@@ -10,10 +10,6 @@ from tests.api.chat_server import upload
 from tests.web.conftest import start_serve
 from tests.web.test_page import CONTRACT, TIMEOUT_MS, ask, sign_in
 
-# A second server (~25 s with its start): past the default run's budget, as
-# test_streamed_model.py; run it with -m full.
-pytestmark = pytest.mark.full
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, shared_data):
