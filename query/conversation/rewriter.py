@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from core.llm.client import AllModelsFailed, Usage
 from core.llm.providers import available_models
 from core.storage.documents import Document
+from core.text.tokens import count_tokens
 from query.conversation.history import History, render
 from query.conversation.rules import rewrite_by_rules
 from query.read_path import ReadPath
@@ -54,14 +56,16 @@ def rewrite(
         return Rewrite(question, question)  # a first turn stands alone
     chain = _chain(rp)
     if chain:
+        messages = _messages(question, history)
         try:
-            done = rp.models.complete(
-                chain,
-                _messages(question, history),
-                role=REWRITE_ROLE,
-                max_tokens=_MAX_TOKENS,
-                question_id=question_id,
-            )
+            with _held(rp, chain, messages):  # a caller over budget pays not even this call
+                done = rp.models.complete(
+                    chain,
+                    messages,
+                    role=REWRITE_ROLE,
+                    max_tokens=_MAX_TOKENS,
+                    question_id=question_id,
+                )
         except AllModelsFailed as exc:  # the rules stand in: the question is still asked
             log.warning("the rewrite call failed (%s); the rules rewrite instead", exc)
         else:
@@ -75,6 +79,16 @@ def rewrite(
 def _chain(rp: ReadPath) -> list:
     available = available_models(rp.catalog, rp.models.settings)
     return [m for m in rp.catalog.chain(REWRITE_ROLE) if m.name in available and not m.is_local]
+
+
+def _held(rp: ReadPath, chain: list, messages: list[dict]) -> AbstractContextManager:
+    """The rewrite's most expensive estimate held against the caller's budgets (402
+    before the call, as for the answer's own route)."""
+    if rp.budgets is None:
+        return nullcontext()
+    prompt = sum(count_tokens(m["content"]) for m in messages)
+    estimate = max(m.cost(prompt, _MAX_TOKENS) for m in chain)
+    return rp.budgets.reserve(rp.payer, estimate)
 
 
 def _messages(question: str, history: History) -> list[dict]:

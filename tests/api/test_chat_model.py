@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
 import pytest
-from openai import OpenAI
+from openai import APIStatusError, OpenAI
 
 from tests.api.chat_server import ChatServer, serve_with_documents
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
@@ -102,3 +103,26 @@ def test_the_answer_streams_as_it_is_written(client, server) -> None:
     assert "###CITATIONS###" not in "".join(deltas)
     assert last.usage.prompt_tokens > 0 and last.model_extra["citations"][0]["page"] == 1
     assert last.model == last.model_extra["folio"]["models_used"][-1]
+
+
+def test_a_key_over_budget_pays_not_even_the_rewrite(server, model) -> None:
+    """The rewrite is a paid call: a key whose cap it would pass gets OpenAI's error shape
+    and the model server hears nothing."""
+    admin = {"Authorization": f"Bearer {server.key}"}
+    me = httpx.get(f"{server.url}/keys/me", headers=admin).json()
+    made = httpx.post(
+        f"{server.url}/keys",
+        headers=admin,
+        json={"tenant": me["tenant"], "name": "capped", "budget_usd": 0.000001},
+    ).json()
+    capped = OpenAI(base_url=server.base_url, api_key=made["secret"], max_retries=0)
+    before = len(model.requests)
+    with pytest.raises(APIStatusError) as refused:
+        capped.chat.completions.create(
+            model="folio-auto",
+            messages=HISTORY,
+            extra_body={"document_ids": [server.document_id]},
+        )
+    assert refused.value.status_code == 402
+    assert "monthly budget" in refused.value.body["message"]
+    assert len(model.requests) == before
