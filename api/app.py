@@ -28,7 +28,18 @@ from api.auth import authenticate, build_guard
 from api.deps import Jobs, Resources
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_ids import RequestIdMiddleware
-from api.routes import documents, health, keys, metrics, query, reviews, search, usage, web
+from api.routes import (
+    documents,
+    health,
+    keys,
+    metrics,
+    models,
+    query,
+    reviews,
+    search,
+    usage,
+    web,
+)
 from core.access.binding import require_safe_bind
 from core.embeddings.embedders import Embedder
 from core.instance import ensure_instance_id
@@ -55,6 +66,7 @@ ROUTERS = (
     reviews.router,
     search.router,
     usage.router,
+    models.router,
     keys.router,
     metrics.router,
     web.router,

@@ -13,6 +13,7 @@ from core.embeddings.question_vectors import static_minilm
 from core.errors import FolioError
 from core.llm.catalog import Catalog, load_catalog
 from core.llm.client import ModelClient
+from core.llm.latency import LatencyBook
 from core.metrics import Metrics
 from core.reader.offline import OfflineReader
 from core.settings import Settings
@@ -51,6 +52,7 @@ class ReadPath:
     router: LearnedRouter | None = None  # the learned estimate plan() weighs, if loaded
     ranking: Ranking = field(default_factory=Ranking)  # how search and rag rank chunks
     budgets: Budgets | None = None  # the monthly caps paid answers are held against
+    latency: LatencyBook | None = None  # each model's measured (or prior) speed
 
     @property
     def payer(self) -> Payer:
@@ -127,4 +129,5 @@ def build_read_path(
             settings.search_grow_chunks,
         ),
         budgets=budgets or Budgets(registry, KeyStore(registry)),
+        latency=LatencyBook(catalog, registry.usage.recent_timings),
     )

@@ -28,8 +28,10 @@ class AttemptLog:
         messages: list[dict],
         ledger: Callable[[UsageRecord], None] | None,
         tenant_id: str,
+        cache_key: str | None = None,
     ) -> None:
         self.role = role
+        self.cache_key = cache_key
         self.question_id = question_id
         self.messages = messages
         self.ledger = ledger
@@ -73,8 +75,11 @@ class AttemptLog:
         detail: str,
         latency_ms: float,
         usage: Usage | None = None,
+        first_token_ms: float | None = None,
+        output_tokens_per_s: float | None = None,
     ) -> None:
-        """Keep one attempt and write its ledger row; a ledger failure is logged, not raised."""
+        """Keep one attempt and write its ledger row (with its first-token time and pace
+        where measured); a ledger failure is logged, not raised."""
         self.attempts.append(Attempt(spec.name, outcome, detail, latency_ms))
         if outcome != "ok":
             log.warning("model %s: %s (%s)", spec.name, outcome, detail)
@@ -92,6 +97,9 @@ class AttemptLog:
             outcome=outcome,
             question_id=self.question_id,
             tenant_id=self.tenant_id,
+            first_token_ms=first_token_ms,
+            output_tokens_per_s=output_tokens_per_s,
+            cache_key=self.cache_key,
         )
         try:
             self.ledger(row)

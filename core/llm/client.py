@@ -20,6 +20,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from core.llm.attempts import AttemptLog, json_text
 from core.llm.catalog import Catalog, ModelSpec
+from core.llm.health import Breakers
 from core.llm.providers import (
     PROVIDERS,
     ResolvedEndpoint,
@@ -77,6 +78,8 @@ class ModelClient:
             multiplier=backoff_s, max=backoff_max_s, jitter=backoff_s
         )
         self._providers: dict[ResolvedEndpoint, ChatProvider] = {}
+        # Shared by the per-caller copies (ReadPath.acting_for): one circuit per model.
+        self.health = Breakers(settings.llm_breaker_failures, settings.llm_breaker_open_s)
 
     def available(self, model: ModelSpec) -> bool:
         """True for the local reader, or when the model's endpoint has a key or base URL."""
@@ -92,25 +95,29 @@ class ModelClient:
         max_tokens: int | None = None,
         question_id: str | None = None,
         schema: dict | None = None,
+        cache_key: str | None = None,
     ) -> Completion:
         """The first good answer along `models` (the chain); AllModelsFailed if none.
 
         With `json_mode` the reply must parse as JSON (fences are stripped), else the
         attempt counts as a bad response and the next model is tried. A `schema` (JSON
         Schema) goes to models that take one (catalog `json_schema`); the reply's shape is
-        the caller's to check.
+        the caller's to check. A `cache_key` (the document set) goes as prompt_cache_key.
         """
-        log = self._log(role, question_id, messages)
+        log = self._log(role, question_id, messages, cache_key)
         for spec in log.candidates(models, self._unusable):
             request = self._request(spec, messages, max_tokens, json_mode or schema is not None)
             request.schema = schema
+            _cache_key(request, cache_key)
             call = partial(self._complete_once, self._provider(spec), request, log)
             try:
                 result, latency = self._with_retries(spec, log, call)
             except ProviderError:
                 continue
             usage = log.usage_of(spec, result.usage, result.text)
-            log.record(spec, "ok", result.finish_reason or "stop", latency, usage)
+            # Not streamed: the first token is known to have come by the end of the call.
+            done = result.finish_reason or "stop"
+            log.record(spec, "ok", done, latency, usage, first_token_ms=latency)
             return log.completion(spec, result.text, usage)
         raise AllModelsFailed(log.attempts)
 
@@ -122,22 +129,25 @@ class ModelClient:
         role: str,
         max_tokens: int | None = None,
         question_id: str | None = None,
+        cache_key: str | None = None,
     ) -> Iterator[str | Completion]:
         """Text deltas as they arrive, then one Completion.
 
         Failures before the first delta fall back like `complete`; once text has been
         sent a failure cannot be taken back, so it ends the stream with AllModelsFailed.
         """
-        log = self._log(role, question_id, messages)
+        log = self._log(role, question_id, messages, cache_key)
         for spec in log.candidates(models, self._unusable):
             request = self._request(spec, messages, max_tokens, False)
+            _cache_key(request, cache_key)
             opened = time.perf_counter()
             call = partial(self._open_stream, self._provider(spec), request)
             try:
-                (events, head), _ = self._with_retries(spec, log, call)
+                (events, head), model_first_ms = self._with_retries(spec, log, call)
             except ProviderError:
                 continue
-            first_token_ms = (time.perf_counter() - log.start) * 1000
+            first_seen = time.perf_counter()
+            first_token_ms = (first_seen - log.start) * 1000
             parts: list[str] = []
             usage: Usage | None = None
             try:
@@ -163,15 +173,19 @@ class ModelClient:
             if not text.strip():  # nothing was sent yet, so the next model may still answer
                 log.record(spec, "bad_response", "empty reply", latency, usage)
                 continue
-            log.record(spec, "ok", "stream", latency, usage)
+            pace = _pace(usage.output_tokens, time.perf_counter() - first_seen)
+            log.record(spec, "ok", "stream", latency, usage, model_first_ms, pace)
             yield log.completion(spec, text, usage, first_token_ms)
             return
         raise AllModelsFailed(log.attempts)
 
     # --- internals -------------------------------------------------------------------
 
-    def _log(self, role: str, question_id: str | None, messages: list[dict]) -> AttemptLog:
-        return AttemptLog(role, question_id, messages, self.ledger, self.settings.tenant_id)
+    def _log(
+        self, role: str, question_id: str | None, messages: list[dict], cache_key: str | None
+    ) -> AttemptLog:
+        tenant = self.settings.tenant_id
+        return AttemptLog(role, question_id, messages, self.ledger, tenant, cache_key)
 
     def _unusable(self, spec: ModelSpec) -> str | None:
         endpoint = resolve_endpoint(self.catalog, self.settings, spec)
@@ -181,7 +195,7 @@ class ModelClient:
             )
         if not endpoint.usable:
             return f"no API key or base URL configured for endpoint {spec.endpoint!r}"
-        return None
+        return self.health.refuses(spec.name)
 
     @staticmethod
     def _complete_once(provider: ChatProvider, request: ChatRequest, log: AttemptLog) -> ChatResult:
@@ -225,16 +239,22 @@ class ModelClient:
             try:
                 result = call()
             except ProviderError as exc:
+                self.health.observe(spec.name, exc.outcome)
                 log.record(
                     spec, exc.outcome, exc.detail, (time.perf_counter() - start) * 1000, exc.usage
                 )
                 raise
+            self.health.observe(spec.name, "ok")
             return result, (time.perf_counter() - start) * 1000
+
+        def worth_retrying(exc: BaseException) -> bool:
+            # A circuit that has just opened: the fallbacks answer sooner than a retry.
+            return self._should_retry(exc) and self.health.closed(spec.name)
 
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.llm_max_retries + 1),
             wait=self._wait,
-            retry=retry_if_exception(self._should_retry),
+            retry=retry_if_exception(worth_retrying),
             sleep=self._sleep,
             reraise=True,
         )
@@ -250,3 +270,17 @@ class ModelClient:
         if isinstance(exc, ProviderError) and exc.retry_after is not None:
             return exc.retry_after
         return self._backoff(state)
+
+
+def _cache_key(request: ChatRequest, cache_key: str | None) -> None:
+    """Send the document set as prompt_cache_key: the provider then routes its calls to the
+    machine holding that prefix (the documents come first in every prompt)."""
+    if cache_key and request.model.prompt_cache_key and not request.model.is_local:
+        request.extra["prompt_cache_key"] = cache_key
+
+
+def _pace(output_tokens: int, seconds: float) -> float | None:
+    """Output tokens a second after the first text; None where too little to measure."""
+    if output_tokens < 2 or seconds < 0.001:
+        return None
+    return (output_tokens - 1) / seconds
