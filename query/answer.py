@@ -69,10 +69,14 @@ def prepare(
     mode: str = "auto",
     max_cost_usd: float | None = None,
     prefer: str | None = None,
+    max_latency_ms: float | None = None,
+    streaming: bool = False,
 ) -> Question:
     """Resolve documents, plan the route and hold its estimate (with a planned
     escalation's) against the caller's budgets; raises before anything is spent. `prefer`
-    (cost | balanced | quality) overrides the service's default for the learned router."""
+    (cost | balanced | quality | fast) overrides the service's default for the router;
+    `max_latency_ms` refuses routes expected to take longer (to the first token when
+    `streaming`, else to the whole answer), by each model's measured speed."""
     docs = asked(rp, question, document_ids)
     policy = replace(
         rp.policy,
@@ -80,6 +84,9 @@ def prepare(
         max_cost_usd=max_cost_usd,
         available=available_models(rp.catalog, rp.models.settings),
         prefer=prefer or rp.policy.prefer,
+        max_latency_ms=max_latency_ms,
+        streaming=streaming,
+        latencies=rp.latency.all() if rp.latency is not None else None,
     )
     route = plan(question, docs, rp.catalog, policy, rp.router)
     if route.mode == "rag":

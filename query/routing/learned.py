@@ -96,7 +96,7 @@ def weigh(
 
 
 def _decides(question: str, opts: Options, policy: Policy, scope: str) -> bool:
-    if policy.mode != "auto" or opts.rag.missing:
+    if policy.mode != "auto" or opts.rag.missing or policy.prefer == "fast":
         return False
     one_comparison = opts.n_documents == 1 and not WHOLE_TEXT.search(question)
     if scope != "local" and policy.prefer != "cost" and not one_comparison:

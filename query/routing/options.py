@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core.llm.catalog import Catalog, ModelSpec
 from core.text.tokens import count_tokens
+from query.routing.latency import Latency, estimate
 from query.routing.plan import Policy, SizedDocument
 
 
@@ -27,6 +28,7 @@ class Option:
     needed: int = 0  # tokens incl. output reserve, for "does not fit" messages
     missing: str | None = None  # why the model cannot be used at all
     stands_for: ModelSpec | None = None  # offline: the paid model this option stands in for
+    latency: Latency = Latency(0.0, 0.0)  # expected time to the first token and to the end
 
 
 @dataclass
@@ -95,7 +97,8 @@ def options(
         cost = spec.cost(inp, policy.expected_output_tokens)
         ok = fits and not missing
         paid = shape if offline else None
-        return Option(mode, spec, chain, inp, ctx, cost, ok, needed, missing, paid)
+        latency = estimate(spec, mode, inp, policy)
+        return Option(mode, spec, chain, inp, ctx, cost, ok, needed, missing, paid, latency)
 
     stuff_cheap = option("stuff", cheap_m, shape_cheap, "cheap")
     # Without a cheap model, the long-context one reads the retrieved passages.
