@@ -27,6 +27,7 @@ from query.documents import asked
 from query.events import Delta, Reset
 from query.model_call import Outcome, ask, ask_streaming
 from query.read_path import ReadPath
+from query.routing.cache import document_set_key, warm_caches
 from query.routing.escalation import after_rag
 from query.routing.plan import RoutePlan
 from query.routing.router import plan
@@ -87,6 +88,7 @@ def prepare(
         max_latency_ms=max_latency_ms,
         streaming=streaming,
         latencies=rp.latency.all() if rp.latency is not None else None,
+        warm=_warm(rp, docs),
     )
     route = plan(question, docs, rp.catalog, policy, rp.router)
     if route.mode == "rag":
@@ -126,6 +128,12 @@ def stream(rp: ReadPath, q: Question) -> Iterator[Event]:
             call = ask_streaming(rp, q.text, q.id, q.documents, verdict.stuffed, pages)
             outcomes.append((yield from call))
         yield _answer(rp, q, verdict.route, outcomes, pages, started)
+
+
+def _warm(rp: ReadPath, docs: Sequence[Document]) -> dict:
+    """The models whose prompt cache holds these documents now, by the ledger."""
+    key = document_set_key(rp.tenant_id, [d.id for d in docs])
+    return warm_caches(rp.registry.usage.last_cache_use, rp.catalog, key, time.time())
 
 
 def _estimate(route: RoutePlan) -> float:

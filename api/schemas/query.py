@@ -93,6 +93,11 @@ class RouteOut(BaseModel):
     estimated_latency_ms: LatencyEstimateOut | None = Field(
         default=None, description="Expected time to the first token and to the whole answer."
     )
+    estimated_cached_input_tokens: int = Field(
+        default=0,
+        description="Input tokens the estimate priced as cached: these documents went to the"
+        " model within its cache lifetime (the reason says when).",
+    )
     context_tokens: int = Field(description="Document tokens read (stuff) or retrieval budget.")
     alternatives: list[AlternativeOut]
     escalated: bool = Field(

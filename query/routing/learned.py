@@ -109,6 +109,8 @@ def _decides(question: str, opts: Options, policy: Policy, scope: str) -> bool:
 
 
 def _priced(opt: Option, shape: ModelSpec | None, opts: Options, policy: Policy) -> Priced:
-    spec = shape if opts.offline and shape else opt.model
-    cost = spec.cost(opt.input_tokens, policy.expected_output_tokens)
-    return Priced(opt, cost, spec.price.input, spec.name)
+    if opts.offline and shape:
+        cost = shape.cost(opt.input_tokens, policy.expected_output_tokens)
+        return Priced(opt, cost, shape.price.input, shape.name)
+    # A warm prompt cache makes stuffing cheaper, and the router weighs what it would pay.
+    return Priced(opt, opt.cost, opt.model.price.input, opt.model.name)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from core.errors import FolioError
 from core.llm.latency import ModelLatency
+from query.routing.cache import WarmCache
 
 MODES = ("auto", "stuff", "rag")
 
@@ -43,6 +44,8 @@ class Policy:
     streaming: bool = False  # weigh the first token (streaming) or the whole answer
     # Each model's measured (or prior) speed, by name; None: the catalog's priors.
     latencies: Mapping[str, ModelLatency] | None = None
+    # Models whose prompt cache holds these documents now (query/routing/cache.py).
+    warm: Mapping[str, WarmCache] | None = None
 
 
 @dataclass(frozen=True)

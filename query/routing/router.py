@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from core.llm.catalog import Catalog
 from query.routing.alternatives import alternatives
+from query.routing.cache import cache_words
 from query.routing.latency import over_limit
 from query.routing.learned import Pick, learned_pick
 from query.routing.model import PREFERENCES, LearnedRouter
@@ -58,6 +59,10 @@ def plan(
     else:
         chosen, reason = by_rules(question, opts, policy, scope)
     chosen, reason = within_latency(opts, chosen, reason, policy)
+    if chosen.cached_tokens and policy.warm:
+        warm = policy.warm[chosen.model.name]
+        out = policy.expected_output_tokens
+        reason += cache_words(chosen.model, warm, chosen.cached_tokens, chosen.input_tokens, out)
     budget = policy.max_cost_usd
     if budget is not None and chosen.cost > budget:
         raise RouteError(
@@ -87,6 +92,7 @@ def plan(
             else None
         ),
         estimated_latency_ms=chosen.latency.as_dict(),
+        cached_input_tokens=chosen.cached_tokens,
     )
 
 

@@ -3,10 +3,20 @@ measured latency, a latency limit that moves a route, and a dead model's open ci
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from cli.service import build_app
+from core.text.tokens import count_tokens
+from tests.api import test_query
 from tests.api.uploading import offline_settings
+from tests.fakes.openai_server import FakeOpenAIServer, Reply
+
+# The two contracts test_query ingests once per module, and the app opened on a copy.
+prepared, open_app = test_query.prepared, test_query.open_app
 
 
 def test_models_lists_the_catalog_with_priors_and_health(tmp_path, embedder):
@@ -25,3 +35,42 @@ def test_models_lists_the_catalog_with_priors_and_health(tmp_path, embedder):
         "source": "prior",
     }
     assert big["health"]["circuit"] == "closed" and big["cache_ttl_s"] == 300
+
+
+def _answer(text: str = "New York law.") -> str:
+    return json.dumps({"answer": text, "found": True, "citations": []})
+
+
+def _ask(api, **body) -> dict:
+    response = api.post("/query", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _paid(open_app, fake: FakeOpenAIServer, **settings):
+    return open_app(openai_base_url=fake.base_url, openai_api_key=SecretStr("k"), **settings)
+
+
+def test_a_repeated_stuffed_question_is_estimated_at_the_cached_price(open_app):
+    """The scripted server caches prompts by prompt_cache_key, as OpenAI does; the second
+    stuffed question on the same contract is estimated with the cached part at the cached
+    price, says so, and the estimate and the ledger agree within 5%. Replies are scripted
+    at the 400 output tokens the estimate assumes, so what is compared is the input side."""
+    reply = Reply(_answer(), completion_tokens=400)
+    with FakeOpenAIServer(default=reply, prompt_cache=count_tokens) as fake:
+        api = _paid(open_app, fake)
+        doc = [api.ids["ivillage"]]
+        cold = _ask(api, question="Which law governs?", document_ids=doc, mode="stuff")
+        warm = _ask(api, question="Who are the parties?", document_ids=doc, mode="stuff")
+    first, second = cold["route"], warm["route"]
+    assert first["model"] == second["model"] == "gpt-4o"  # small: the cheap model reads it
+    assert first["estimated_cached_input_tokens"] == 0 and cold["usage"]["cached_input_tokens"] == 0
+    cached = second["estimated_cached_input_tokens"]
+    assert cached > 1_024 and "priced as cached" in second["reason"]
+    assert second["estimated_cost_usd"] < first["estimated_cost_usd"] * 0.8
+    # The server found about what the estimate expected cached, and billed accordingly.
+    assert warm["usage"]["cached_input_tokens"] == pytest.approx(cached, rel=0.05)
+    for out in (cold, warm):
+        assert out["cost_usd"] == pytest.approx(out["route"]["estimated_cost_usd"], rel=0.05)
+    keys = {r.body.get("prompt_cache_key") for r in fake.requests}
+    assert len(keys) == 1 and None not in keys  # the document set's id, both times

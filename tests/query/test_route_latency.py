@@ -8,6 +8,7 @@ import pytest
 
 from core.llm.catalog import load_catalog
 from core.llm.latency import ModelLatency
+from query.routing.cache import WarmCache
 from query.routing.plan import Policy, RouteError
 from query.routing.router import plan
 from tests.query.test_routing import GLOBAL_Q, LOCAL_Q, docs
@@ -77,3 +78,37 @@ def test_measured_speed_replaces_the_prior(catalog):
     route = plan(GLOBAL_Q, docs(90_000), catalog, policy)
     assert (route.mode, route.model) == ("stuff", "gpt-5.2")
     assert route.estimated_latency_ms["first_token"] == pytest.approx(300 + 90, abs=5)
+
+
+def test_a_warm_prompt_cache_prices_the_stuffed_prefix_as_cached(catalog):
+    """A second stuffed question on a 300K-token contract: about $0.06, not $0.53."""
+    contract = docs(300_000 - 2_100)
+    cold = plan(GLOBAL_Q, contract, catalog, Policy())
+    warm = {"gpt-5.2": WarmCache("gpt-5.2", 40.0, 300.0)}
+    hot = plan(GLOBAL_Q, contract, catalog, Policy(warm=warm))
+    assert (cold.model, hot.model) == ("gpt-5.2", "gpt-5.2")
+    assert cold.estimated_cost_usd == pytest.approx(0.53, abs=0.01)
+    assert hot.estimated_cost_usd == pytest.approx(0.058, abs=0.002)
+    assert hot.cached_input_tokens % 128 == 0 and hot.cached_input_tokens > 298_000
+    assert "gpt-5.2 was sent these documents 40 s ago" in hot.reason
+    assert "priced as cached, $0.0579 instead of $0.5277" in hot.reason
+    # A retrieval plan's passages differ by question: never priced as cached.
+    rag = plan(LOCAL_Q, contract, catalog, Policy(mode="rag", warm=warm))
+    assert rag.cached_input_tokens == 0
+
+
+def test_a_warm_cache_can_make_stuffing_the_better_buy(catalog):
+    """Cold, the learned router retrieves for a local question over 20K tokens ($0.0145
+    against $0.042 to stuff gpt-5.2); with gpt-5.2's cache warm, stuffing costs $0.0093,
+    less than retrieval, and it rightly stuffs: the better answer, for less."""
+    from query.routing.model import LearnedRouter, load_route_model
+
+    router = LearnedRouter(load_route_model())
+    q, contract = "Which party bears the cost of insurance?", docs(20_000)
+    cold = plan(q, contract, catalog, Policy(), router)
+    warm = {"gpt-5.2": WarmCache("gpt-5.2", 10.0, 300.0)}
+    hot = plan(q, contract, catalog, Policy(warm=warm), router)
+    assert (cold.mode, cold.model) == ("rag", "gpt-4o")
+    assert (hot.mode, hot.model) == ("stuff", "gpt-5.2")
+    assert hot.estimated_cost_usd < cold.estimated_cost_usd
+    assert "priced as cached" in hot.reason
