@@ -18,9 +18,10 @@ from itertools import chain
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from core.llm.attempts import AttemptLog, json_text
+from core.llm.attempts import AttemptLog, json_text, output_pace, with_cache_key
 from core.llm.catalog import Catalog, ModelSpec
 from core.llm.health import Breakers
+from core.llm.limits import ProviderLimits
 from core.llm.providers import (
     PROVIDERS,
     ResolvedEndpoint,
@@ -68,6 +69,7 @@ class ModelClient:
         backoff_s: float = 0.5,
         backoff_max_s: float = 8.0,
         max_retry_after_s: float = 30.0,
+        limits: ProviderLimits | None = None,
     ) -> None:
         self.catalog = catalog
         self.settings = settings
@@ -80,6 +82,7 @@ class ModelClient:
         self._providers: dict[ResolvedEndpoint, ChatProvider] = {}
         # Shared by the per-caller copies (ReadPath.acting_for): one circuit per model.
         self.health = Breakers(settings.llm_breaker_failures, settings.llm_breaker_open_s)
+        self.limits = limits  # catalog rpm/tpm, admitted before each call
 
     def available(self, model: ModelSpec) -> bool:
         """True for the local reader, or when the model's endpoint has a key or base URL."""
@@ -108,7 +111,9 @@ class ModelClient:
         for spec in log.candidates(models, self._unusable):
             request = self._request(spec, messages, max_tokens, json_mode or schema is not None)
             request.schema = schema
-            _cache_key(request, cache_key)
+            with_cache_key(request, cache_key)
+            if not self._admitted(log, request):
+                continue
             call = partial(self._complete_once, self._provider(spec), request, log)
             try:
                 result, latency = self._with_retries(spec, log, call)
@@ -139,7 +144,9 @@ class ModelClient:
         log = self._log(role, question_id, messages, cache_key)
         for spec in log.candidates(models, self._unusable):
             request = self._request(spec, messages, max_tokens, False)
-            _cache_key(request, cache_key)
+            with_cache_key(request, cache_key)
+            if not self._admitted(log, request):
+                continue
             opened = time.perf_counter()
             call = partial(self._open_stream, self._provider(spec), request)
             try:
@@ -173,7 +180,7 @@ class ModelClient:
             if not text.strip():  # nothing was sent yet, so the next model may still answer
                 log.record(spec, "bad_response", "empty reply", latency, usage)
                 continue
-            pace = _pace(usage.output_tokens, time.perf_counter() - first_seen)
+            pace = output_pace(usage.output_tokens, time.perf_counter() - first_seen)
             log.record(spec, "ok", "stream", latency, usage, model_first_ms, pace)
             yield log.completion(spec, text, usage, first_token_ms)
             return
@@ -196,6 +203,16 @@ class ModelClient:
         if not endpoint.usable:
             return f"no API key or base URL configured for endpoint {spec.endpoint!r}"
         return self.health.refuses(spec.name)
+
+    def _admitted(self, log: AttemptLog, request: ChatRequest) -> bool:
+        """Within the model's provider limits (waiting briefly for a slot); else skipped."""
+        if self.limits is None:
+            return True
+        spec = request.model
+        why = self.limits.admit(spec, lambda: log.prompt_tokens(spec) + request.max_tokens)
+        if why is not None:
+            log.skip(spec, why)
+        return why is None
 
     @staticmethod
     def _complete_once(provider: ChatProvider, request: ChatRequest, log: AttemptLog) -> ChatResult:
@@ -270,17 +287,3 @@ class ModelClient:
         if isinstance(exc, ProviderError) and exc.retry_after is not None:
             return exc.retry_after
         return self._backoff(state)
-
-
-def _cache_key(request: ChatRequest, cache_key: str | None) -> None:
-    """Send the document set as prompt_cache_key: the provider then routes its calls to the
-    machine holding that prefix (the documents come first in every prompt)."""
-    if cache_key and request.model.prompt_cache_key and not request.model.is_local:
-        request.extra["prompt_cache_key"] = cache_key
-
-
-def _pace(output_tokens: int, seconds: float) -> float | None:
-    """Output tokens a second after the first text; None where too little to measure."""
-    if output_tokens < 2 or seconds < 0.001:
-        return None
-    return (output_tokens - 1) / seconds

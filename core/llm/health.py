@@ -75,6 +75,12 @@ class Breakers:
             c = self._circuits.get(model)
             return c is None or c.opened_at is None
 
+    def snapshot(self) -> dict[str, dict]:
+        """The state of every model called so far (for /metrics)."""
+        with self._lock:
+            names = list(self._circuits)
+        return {name: self.state(name) for name in names}
+
     def state(self, model: str) -> dict:
         """`closed`, `open` or `half_open`, with the consecutive failures (for GET /models)."""
         with self._lock:
