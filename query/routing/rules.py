@@ -103,13 +103,13 @@ def _scope_words(question: str, n_documents: int) -> str:
 
 
 def _ways(opts: Options, policy: Policy) -> list[Option]:
-    """The options that can answer: they fit, have a model, and are within max_cost_usd."""
+    """The options that can answer: they fit, have a model, are within max_cost_usd, and
+    (the cheap model) under the ceiling for stuffing it."""
     budget = policy.max_cost_usd
-    return [
-        o
-        for o in (opts.stuff_cheap, opts.stuff_long, opts.rag)
-        if o.fits and not o.missing and (budget is None or o.cost <= budget)
-    ]
+    options = (
+        (opts.stuff_cheap, opts.stuff_long, opts.rag) if opts.small else (opts.stuff_long, opts.rag)
+    )
+    return [o for o in options if o.fits and not o.missing and (budget is None or o.cost <= budget)]
 
 
 def fastest(opts: Options, policy: Policy) -> tuple[Option, str]:
