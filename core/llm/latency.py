@@ -39,6 +39,8 @@ class ModelLatency:
     # The median first-token time as measured (at the prompt sizes seen), for people.
     measured_first_token_ms: float | None = None
     measured: bool = False  # False: the catalog's prior (too few samples yet)
+    # Measured from whole calls (not streamed): the "first token" already holds the answer.
+    includes_output: bool = False
 
     @classmethod
     def prior(cls, spec: ModelSpec) -> ModelLatency:
@@ -51,6 +53,8 @@ class ModelLatency:
 
     def total(self, prompt_tokens: int, output_tokens: int) -> float:
         """Milliseconds to the whole answer: the first token, then the rest at its pace."""
+        if self.includes_output:
+            return self.first_token(prompt_tokens)
         return self.first_token(prompt_tokens) + 1000 * max(output_tokens, 0) / (
             self.output_tokens_per_s
         )
@@ -93,8 +97,9 @@ class LatencyBook:
         return self.all()[name]
 
     def estimate(self, spec: ModelSpec, timings: list[Timing]) -> ModelLatency:
-        """The prior, or with `min_samples` measurements their medians (a pace only where
-        streamed calls measured one)."""
+        """The prior, or with `min_samples` measurements their medians. Streamed calls
+        measure the first token and the pace apart; where too few streamed, the whole
+        calls measured (their first token is their end) stand for the whole answer."""
         prior = ModelLatency.prior(spec)
         if len(timings) < self.min_samples:
             return ModelLatency(
@@ -105,16 +110,23 @@ class LatencyBook:
                 statistics.median(t.first_token_ms for t in timings) if timings else None,
             )
         growth = prior.first_token_ms_per_1k
+        streamed = [t for t in timings if t.output_tokens_per_s]
+        whole = len(streamed) < self.min_samples
+        used = timings if whole else streamed
         base = statistics.median(
-            max(t.first_token_ms - growth * t.input_tokens / 1000, 0.0) for t in timings
+            max(t.first_token_ms - growth * t.input_tokens / 1000, 0.0) for t in used
         )
-        paces = [t.output_tokens_per_s for t in timings if t.output_tokens_per_s]
-        pace = statistics.median(paces) if len(paces) >= self.min_samples else None
+        pace = (
+            prior.output_tokens_per_s
+            if whole
+            else statistics.median(t.output_tokens_per_s for t in streamed)
+        )
         return ModelLatency(
             base,
             growth,
-            pace or prior.output_tokens_per_s,
+            pace,
             len(timings),
             statistics.median(t.first_token_ms for t in timings),
             measured=True,
+            includes_output=whole,
         )

@@ -107,3 +107,17 @@ def test_the_window_keeps_the_latest_calls() -> None:
     newest_first = [Timing("gpt-4o", 100.0, 0, None)] * 3 + [Timing("gpt-4o", 5000.0, 0, None)] * 30
     book = LatencyBook(catalog, lambda since, limit: newest_first[:limit], window=5)
     assert book.of("gpt-4o").measured_first_token_ms == 100.0  # 3 of the 5 latest
+
+
+def test_whole_calls_stand_for_the_whole_answer() -> None:
+    """Not streamed, a call's first token is its end: the estimate of the whole answer
+    is then that time, not that time and the answer again at the prior's pace."""
+    catalog = load_catalog()
+    whole = [Timing("gpt-5.2", ms, 0, None) for ms in (1900, 2000, 2100)]
+    lat = _book(catalog, whole).of("gpt-5.2")
+    assert lat.measured and lat.includes_output
+    assert lat.total(0, 400) == lat.first_token(0) == 2000
+    streamed = whole + [Timing("gpt-5.2", ms, 0, 80.0) for ms in (700, 800, 900)]
+    lat = _book(catalog, streamed).of("gpt-5.2")  # enough streamed: those tell them apart
+    assert not lat.includes_output and lat.first_token_ms == 800
+    assert lat.total(0, 400) == 800 + 5000
