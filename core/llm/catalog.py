@@ -70,6 +70,7 @@ class ModelSpec(BaseModel):
     # How long the provider keeps a prompt prefix cached (OpenAI: 5 to 10 minutes idle).
     cache_ttl_s: float = Field(default=300.0, ge=0)
     prompt_cache_key: bool = True  # the endpoint takes OpenAI's prompt_cache_key
+    temperature: float | None = Field(default=None, ge=0, le=2)  # sent when set
     # The provider's limits for this model (requests and tokens a minute); None: none.
     rpm: int | None = Field(default=None, gt=0)
     tpm: int | None = Field(default=None, gt=0)

@@ -68,11 +68,18 @@ def _catalog(tmp_path: Path, base_url: str, extra: str = "") -> Path:
 
 def test_query_stuff_rag_and_streaming_through_llama_server(llama, tmp_path, shared_data, embedder):
     settings = offline_settings(tmp_path / "data").model_copy(
-        update={"models_file": _catalog(tmp_path, llama), "route_retrieval_budget": 500}
+        update={
+            "models_file": _catalog(tmp_path, llama),
+            "route_retrieval_budget": 500,
+            "llm_timeout_s": 180,  # 2 shared cores: a rambling 512-token reply takes a minute
+        }
     )
     with TestClient(build_app(settings, embedder=embedder)) as api:
         doc = wait_done(api, api.post("/documents", **multipart(shared_data / NYLIAC)).json()["id"])
-        ask = {"question": "Which state's law governs this agreement?", "document_ids": [doc["id"]]}
+        # At temperature 0 the model answers this one in a short JSON object, stuffed and
+        # retrieved alike; "Which state's law governs this agreement?" makes it ramble
+        # past its 512-token cap when stuffed (invalid JSON: a 502, rightly).
+        ask = {"question": "Which law governs?", "document_ids": [doc["id"]]}
         stuffed = api.post("/query", json=ask | {"mode": "stuff"})
         assert stuffed.status_code == 200, stuffed.text
         out = stuffed.json()
@@ -81,14 +88,14 @@ def test_query_stuff_rag_and_streaming_through_llama_server(llama, tmp_path, sha
         rag = api.post("/query", json=ask | {"mode": "rag"})
         assert rag.status_code == 200, rag.text
         assert rag.json()["route"]["mode"] == "rag" and rag.json()["models_used"] == ["smollm2"]
-        streamed = api.post("/query", json=ask | {"mode": "rag", "stream": True})
-        assert streamed.status_code == 200
-        assert "event: delta" in streamed.text and "event: answer" in streamed.text
-        for _ in range(2):  # enough calls for a measured estimate
-            assert api.post("/query", json=ask | {"mode": "rag"}).status_code == 200
+        for _ in range(3):  # streamed: the first token and the pace measured apart
+            streamed = api.post("/query", json=ask | {"mode": "rag", "stream": True})
+            assert streamed.status_code == 200
+            assert "event: delta" in streamed.text and "event: answer" in streamed.text
         smol = next(m for m in api.get("/models").json()["models"] if m["name"] == "smollm2")
     lat = smol["latency"]
     assert lat["source"] == "measured" and lat["samples"] == 5 and lat["first_token_ms"] > 0
+    assert lat["output_tokens_per_s"] != 40.0  # the prior's pace, replaced by the measured
     print(
         "\nLOCAL", json.dumps({"stuff_answer": out["answer"][:120],
                                "stuff_latency_ms": out["latency_ms"],
