@@ -159,7 +159,7 @@ def test_done_when_a_dead_model_is_skipped_once_its_circuit_opens(open_app):
         return server_error(500) if body.get("model") == "gpt-4o" else Reply(_answer())
 
     with FakeOpenAIServer(default=answer) as fake:
-        api = _paid(open_app, fake)
+        api = _paid(open_app, fake, llm_breaker_open_s=600)  # no probe within the test
         doc = [api.ids["nyliac"]]
         used = [
             _ask(api, question="Which law governs?", document_ids=doc, mode="rag")["models_used"]

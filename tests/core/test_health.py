@@ -56,7 +56,11 @@ def fake():
 
 def _client(settings, fake, catalog=None, limits=None) -> ModelClient:
     settings = settings.model_copy(
-        update={"openai_base_url": fake.base_url, "openai_api_key": SecretStr("k")}
+        update={
+            "openai_base_url": fake.base_url,
+            "openai_api_key": SecretStr("k"),
+            "llm_breaker_open_s": 600,  # no probe within a test, however slow the machine
+        }
     )
     return ModelClient(catalog or load_catalog(), settings, sleep=lambda s: None, limits=limits)
 
