@@ -158,6 +158,6 @@ def with_cache_key(request: ChatRequest, cache_key: str | None) -> None:
 
 def output_pace(output_tokens: int, seconds: float) -> float | None:
     """Output tokens a second after the first text; None where too little to measure."""
-    if output_tokens < 2 or seconds < 0.001:
+    if output_tokens < 2 or seconds <= 0:
         return None
     return (output_tokens - 1) / seconds
