@@ -25,6 +25,7 @@ class Circuit:
     failures: int = 0  # consecutive
     opened_at: float | None = None
     probing: bool = False
+    probe_at: float = 0.0
     opened_total: int = 0  # times it opened, for /metrics
 
 
@@ -47,9 +48,13 @@ class Breakers:
             c = self._circuits.get(model)
             if c is None or c.opened_at is None:
                 return None
-            left = c.opened_at + self.open_s - self._clock()
-            if left <= 0 and not c.probing:
-                c.probing = True
+            now = self._clock()
+            left = c.opened_at + self.open_s - now
+            # A probe that never reported (skipped at its provider limit, say) is given up
+            # after another `open_s`, so the circuit cannot stay shut for good.
+            stale = c.probing and now - c.probe_at > self.open_s
+            if left <= 0 and (not c.probing or stale):
+                c.probing, c.probe_at = True, now
                 return None
             if c.probing:
                 return f"circuit open after {c.failures} failures; a probe call is under way"

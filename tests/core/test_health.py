@@ -44,6 +44,11 @@ def test_the_circuit_opens_after_n_failures_then_lets_one_probe_through() -> Non
     assert b.state("m")["circuit"] == "open" and b.state("m")["times_opened"] == 1
     clock.now += 31
     assert b.refuses("m") is None
+    # A probe that never reports back is given up after another 30 s.
+    clock.now += 15
+    assert "probe call is under way" in b.refuses("m")
+    clock.now += 16
+    assert b.refuses("m") is None
     b.observe("m", "ok")
     assert b.state("m") == {"circuit": "closed", "consecutive_failures": 0, "times_opened": 1}
 
