@@ -28,18 +28,7 @@ from api.auth import authenticate, build_guard
 from api.deps import Jobs, Resources
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_ids import RequestIdMiddleware
-from api.routes import (
-    documents,
-    health,
-    keys,
-    metrics,
-    models,
-    query,
-    reviews,
-    search,
-    usage,
-    web,
-)
+from api.routes import documents, health, keys, metrics, models, query, reviews, search, usage, web
 from core.access.binding import require_safe_bind
 from core.embeddings.embedders import Embedder
 from core.instance import ensure_instance_id
