@@ -39,7 +39,12 @@ def ask(
         float | None, typer.Option("--max-cost", help="Refuse routes estimated above this ($).")
     ] = None,
     prefer: Annotated[
-        str | None, typer.Option(help="cost, balanced or quality (the learned router, auto).")
+        str | None,
+        typer.Option(help="cost, balanced or quality (the learned router, auto), or fast."),
+    ] = None,
+    max_latency_ms: Annotated[
+        float | None,
+        typer.Option("--max-latency-ms", help="Refuse routes expected to take longer (ms)."),
     ] = None,
     as_json: AsJson = False,
     url: ServerUrl = None,
@@ -51,6 +56,8 @@ def ask(
         body["max_cost_usd"] = max_cost
     if prefer is not None:
         body["prefer"] = prefer
+    if max_latency_ms is not None:
+        body["max_latency_ms"] = max_latency_ms
     with reported(s.err):
         events = _events(body, url, s.settings, s.err, stream=not as_json)
         result = _show(events, s.out, as_json)
@@ -78,6 +85,8 @@ def _local(body: dict, settings: Settings, err: Console) -> Iterator[Event]:
             body["mode"],
             body.get("max_cost_usd"),
             body.get("prefer"),
+            max_latency_ms=body.get("max_latency_ms"),
+            streaming=True,
         )
         for event in answer.stream(rp, q):
             yield event_view(event)

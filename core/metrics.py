@@ -33,6 +33,8 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
 RECENT_S = 15 * 60
 # Outcomes that are not a model failing: an answer, a model not tried, a client gone.
 _NOT_FAILED = frozenset({"ok", "skipped", "cancelled"})
+# Skips that say a model's health or its provider's limits, not this request's fit.
+_SKIPS = ("circuit open", "provider limit")
 
 
 class Metrics:
@@ -66,12 +68,20 @@ class Metrics:
             ["model", "outcome"],
             registry=self.registry,
         )
+        self.skipped_models = Counter(
+            "folio_model_skipped",
+            "Models passed over without a call, by model and why (circuit: its circuit"
+            " breaker is open; limit: it is at its provider's rpm/tpm)",
+            ["model", "why"],
+            registry=self.registry,
+        )
         self.upload_parts_removed = Counter(
             "folio_upload_parts_removed",
             "Partial files of uploads cut off by a crash, removed when the API started",
             registry=self.registry,
         )
         self._state: StateCollector | None = None
+        self._circuits: CircuitCollector | None = None
 
     def watch(
         self, registry: Registry, queue_depth: Callable[[], int | None] | None = None
@@ -82,6 +92,13 @@ class Metrics:
             self.registry.unregister(self._state)
         self._state = StateCollector(registry, queue_depth)
         self.registry.register(self._state)
+
+    def watch_circuits(self, circuits: Callable[[], dict[str, dict]]) -> None:
+        """Read each model's circuit breaker (core/llm/health.py) at each scrape."""
+        if self._circuits is not None:
+            self.registry.unregister(self._circuits)
+        self._circuits = CircuitCollector(circuits)
+        self.registry.register(self._circuits)
 
     def observe_answer(self, mode: str, seconds: float, escalated: bool) -> None:
         """One answered question: its planned mode, how long it took, whether it escalated."""
@@ -95,6 +112,9 @@ class Metrics:
         for attempt in attempts:
             if attempt.outcome not in _NOT_FAILED:
                 self.failed_attempts.labels(attempt.model, attempt.outcome).inc()
+            elif attempt.outcome == "skipped" and attempt.detail.startswith(_SKIPS):
+                why = "circuit" if attempt.detail.startswith("circuit") else "limit"
+                self.skipped_models.labels(attempt.model, why).inc()
             if attempt.outcome != "skipped":
                 last[attempt.model] = attempt.outcome
         for model, outcome in last.items():
@@ -105,6 +125,33 @@ class Metrics:
         """The scrape body and its content type (OpenMetrics when the scraper asks for it)."""
         encoder, content_type = choose_encoder(accept or "")
         return encoder(self.registry), content_type
+
+
+class CircuitCollector:
+    """Each model's circuit breaker of this process, read at scrape time."""
+
+    def __init__(self, circuits: Callable[[], dict[str, dict]]) -> None:
+        self.circuits = circuits
+
+    def describe(self) -> list[Metric]:
+        return []  # no registration-time collect
+
+    def collect(self) -> Iterator[Metric]:
+        is_open = GaugeMetricFamily(
+            "folio_model_circuit_open",
+            "1 while a model's circuit is open or half-open (skipped but for one probe call)",
+            labels=["model"],
+        )
+        opened = CounterMetricFamily(
+            "folio_model_circuit_opened",
+            "Times a model's circuit opened in this process",
+            labels=["model"],
+        )
+        for model, state in sorted(self.circuits().items()):
+            is_open.add_metric([model], 0 if state["circuit"] == "closed" else 1)
+            opened.add_metric([model], state["times_opened"])
+        yield is_open
+        yield opened
 
 
 class StateCollector:

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 2
+    # Circuit breaker per model (core/llm/health.py): open after this many consecutive
+    # provider failures, for this long, then one probe call.
+    llm_breaker_failures: int = Field(default=3, ge=1)
+    llm_breaker_open_s: float = Field(default=30.0, ge=0)
+    # A model at its catalog rpm/tpm: wait up to this long for a slot, else fall back.
+    llm_limit_wait_s: float = Field(default=2.0, ge=0)
     # The learned router (docs/ROUTING.md): its weights file, and the default preference.
     route_model_file: Path | None = None  # unset: the packaged query/routing/route_model.json
     route_prefer: Literal["cost", "balanced", "quality"] = "balanced"

@@ -29,6 +29,7 @@ from query.documents import asked, resolve
 from query.events import Delta, Reset
 from query.model_call import Outcome, ask, ask_streaming
 from query.read_path import ReadPath
+from query.routing.cache import document_set_key, warm_caches
 from query.routing.escalation import after_rag
 from query.routing.plan import RoutePlan
 from query.routing.router import plan
@@ -82,12 +83,17 @@ def prepare(
     mode: str = "auto",
     max_cost_usd: float | None = None,
     prefer: str | None = None,
+    *,
     history: Sequence[Turn] | None = None,
     conversation_id: str | None = None,
+    max_latency_ms: float | None = None,
+    streaming: bool = False,
 ) -> Question:
     """Resolve documents, plan the route and hold its estimate (with a planned
     escalation's) against the caller's budgets; raises before anything is spent. `prefer`
-    (cost | balanced | quality) overrides the service's default for the learned router.
+    (cost | balanced | quality | fast) overrides the service's default for the router;
+    `max_latency_ms` refuses routes expected to take longer (to the first token when
+    `streaming`, else to the whole answer), by each model's measured speed.
 
     With `history` (the conversation's earlier turns) the question is first made
     standalone (query/conversation/rewriter.py: the cheap model, or the offline rules);
@@ -111,6 +117,10 @@ def prepare(
         available=available_models(rp.catalog, rp.models.settings),
         prefer=prefer or rp.policy.prefer,
         prompt_tokens=rp.policy.prompt_tokens + turns.tokens,
+        max_latency_ms=max_latency_ms,
+        streaming=streaming,
+        latencies=rp.latency.all() if rp.latency is not None else None,
+        warm=_warm(rp, docs),
     )
     route = plan(question, docs, rp.catalog, policy, rp.router)
     if route.mode == "rag":
@@ -153,6 +163,12 @@ def stream(rp: ReadPath, q: Question) -> Iterator[Event]:
             call = ask_streaming(rp, q.text, q.id, q.documents, verdict.stuffed, pages, note)
             outcomes.append((yield from call))
         yield _answer(rp, q, verdict.route, outcomes, pages, started)
+
+
+def _warm(rp: ReadPath, docs: Sequence[Document]) -> dict:
+    """The models whose prompt cache holds these documents now, by the ledger."""
+    key = document_set_key(rp.tenant_id, [d.id for d in docs])
+    return warm_caches(rp.registry.usage.last_cache_use, rp.catalog, key, time.time())
 
 
 def _estimate(route: RoutePlan) -> float:

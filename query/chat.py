@@ -47,6 +47,8 @@ class ChatAsk:
     document_ids: Sequence[str] | None = None
     max_cost_usd: float | None = None
     prefer: str | None = None
+    max_latency_ms: float | None = None
+    stream: bool = False  # a streamed answer is timed to its first token
 
 
 def models_view(created: int) -> dict:
@@ -67,7 +69,15 @@ def prepare(rp: ReadPath, ask: ChatAsk) -> answer.Question:
     if len(question) > QUESTION_MAX_CHARS:
         raise BadQuestion(f"the last user message is over {QUESTION_MAX_CHARS} characters")
     return answer.prepare(
-        rp, question, ask.document_ids, mode, ask.max_cost_usd, ask.prefer, history
+        rp,
+        question,
+        ask.document_ids,
+        mode,
+        ask.max_cost_usd,
+        ask.prefer,
+        history=history,
+        max_latency_ms=ask.max_latency_ms,
+        streaming=ask.stream,
     )
 
 

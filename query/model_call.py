@@ -19,6 +19,7 @@ from core.storage.usage import UsageRecord
 from query import context, prompt
 from query.events import Delta
 from query.read_path import ReadPath
+from query.routing.cache import document_set_key
 from query.routing.plan import RoutePlan
 
 
@@ -125,6 +126,8 @@ def _prepare(
     chain = [rp.catalog.get(name) for name in route.models]
     role = "long_context" if "long_context" in spec.roles else "cheap"
     options = {"role": role, "max_tokens": rp.policy.output_reserve, "question_id": question_id}
+    if route.mode == "stuff":  # the same documents first every time: a prefix worth caching
+        options["cache_key"] = document_set_key(rp.tenant_id, route.document_ids)
     return _Call(sources, ranked, spec, chain, options)
 
 

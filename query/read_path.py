@@ -8,11 +8,14 @@ from dataclasses import dataclass, field, replace
 
 from core.access.budgets import Budgets, Payer
 from core.access.keys import KeyStore
+from core.access.rate_limits import open_limiter
 from core.embeddings.embedders import Embedder
 from core.embeddings.question_vectors import static_minilm
 from core.errors import FolioError
 from core.llm.catalog import Catalog, load_catalog
 from core.llm.client import ModelClient
+from core.llm.latency import LatencyBook
+from core.llm.limits import ProviderLimits
 from core.metrics import Metrics
 from core.reader.offline import OfflineReader
 from core.settings import Settings
@@ -51,6 +54,7 @@ class ReadPath:
     router: LearnedRouter | None = None  # the learned estimate plan() weighs, if loaded
     ranking: Ranking = field(default_factory=Ranking)  # how search and rag rank chunks
     budgets: Budgets | None = None  # the monthly caps paid answers are held against
+    latency: LatencyBook | None = None  # each model's measured (or prior) speed
 
     @property
     def payer(self) -> Payer:
@@ -103,13 +107,20 @@ def build_read_path(
     if settings.route_learned:
         # Without MiniLM's table (an API embedder, or none here) the vector is left out.
         router = LearnedRouter(load_route_model(settings.route_model_file), static_minilm(embedder))
+    limits = None
+    if any(ProviderLimits.applies(spec) for spec in catalog.models.values()):
+        # Counted in Redis when the broker is Redis: the provider's tier is shared.
+        limits = ProviderLimits(open_limiter(settings.broker_url), settings.llm_limit_wait_s)
+    models = ModelClient(catalog, settings, ledger=registry.usage.record, limits=limits)
+    if metrics is not None:
+        metrics.watch_circuits(models.health.snapshot)
     return ReadPath(
         registry=registry,
         store=store,
         embedder=embedder,
         pages=pages,
         catalog=catalog,
-        models=ModelClient(catalog, settings, ledger=registry.usage.record),
+        models=models,
         reader=OfflineReader(embedder),
         tenant_id=settings.tenant_id,
         policy=Policy(
@@ -127,4 +138,5 @@ def build_read_path(
             settings.search_grow_chunks,
         ),
         budgets=budgets or Budgets(registry, KeyStore(registry)),
+        latency=LatencyBook(catalog, registry.usage.recent_timings),
     )

@@ -28,6 +28,8 @@ def answer_view(answer: Answer, debug: bool = False) -> dict:
             "summary": route_summary(r, answer.escalated, answered_by, answer.cost_usd),
             "reason": r.reason,
             "estimated_cost_usd": r.estimated_cost_usd,
+            "estimated_latency_ms": r.estimated_latency_ms,
+            "estimated_cached_input_tokens": r.cached_input_tokens,
             "context_tokens": r.context_tokens,
             "alternatives": [asdict(a) for a in r.alternatives],
             "escalated": answer.escalated,

@@ -46,6 +46,8 @@ def chat_completions(body: ChatRequest, rp: ReadPathDep):
         document_ids=body.document_ids,
         max_cost_usd=body.max_cost_usd,
         prefer=body.prefer,
+        max_latency_ms=body.max_latency_ms,
+        stream=bool(body.stream),
     )
     question = chat.prepare(rp, ask)
     created = int(time.time())

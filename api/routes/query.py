@@ -39,7 +39,8 @@ def query(body: QueryRequest, rp: ReadPathDep):
     alternatives it rejected. A `rag` answer is re-asked stuffed (`route.escalated`) when
     the learned router expects that to pay, or, without it, when the passages lacked the
     answer. Citations are quotes checked against their page. 404: unknown
-    document; 409: not ready; 422: an impossible forced mode or budget; 502: every model
+    document; 409: not ready; 422: an impossible forced mode, budget or `max_latency_ms`
+    (each route carries `estimated_latency_ms`); 502: every model
     failed; 402: the key's or tenant's monthly budget cannot pay for it. With `stream:
     true`, server-sent events (see QueryRequest.stream). With `history` or
     `conversation_id`, a follow-up is first rewritten into a standalone question.
@@ -51,8 +52,12 @@ def query(body: QueryRequest, rp: ReadPathDep):
         body.mode,
         body.max_cost_usd,
         body.prefer,
-        [Turn(t.role, t.content) for t in body.history] if body.history is not None else None,
-        body.conversation_id,
+        history=[Turn(t.role, t.content) for t in body.history]
+        if body.history is not None
+        else None,
+        conversation_id=body.conversation_id,
+        max_latency_ms=body.max_latency_ms,
+        streaming=body.stream,
     )
     if body.stream:
         return StreamingResponse(

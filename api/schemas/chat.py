@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.schemas.common import MaxCostUsd
+from api.schemas.common import MaxCostUsd, MaxLatencyMs, Prefer
 
 
 class TextPart(BaseModel):
@@ -69,7 +69,12 @@ class ChatRequest(BaseModel):
     max_cost_usd: MaxCostUsd | None = Field(
         default=None, description="Refuse routes estimated to cost more than this."
     )
-    prefer: Literal["cost", "balanced", "quality"] | None = None
+    prefer: Prefer | None = None
+    max_latency_ms: MaxLatencyMs | None = Field(
+        default=None,
+        description="Refuse routes expected to take longer (to the first token when"
+        " streaming); auto mode takes the cheapest way within it.",
+    )
 
     @model_validator(mode="after")
     def _meaningful(self) -> ChatRequest:

@@ -8,6 +8,9 @@ from pydantic import BaseModel, Field
 
 # A cap in dollars: /query, the chat API and reviews refuse a plan estimated above it.
 MaxCostUsd = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+# A limit in milliseconds: to the first token when streaming, else to the whole answer.
+MaxLatencyMs = Annotated[float, Field(gt=0, le=3_600_000, allow_inf_nan=False)]
+Prefer = Literal["cost", "balanced", "quality", "fast"]
 
 
 class Health(BaseModel):

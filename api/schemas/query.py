@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from api.schemas.common import MaxCostUsd
+from api.schemas.common import MaxCostUsd, MaxLatencyMs, Prefer
 
 
 class HistoryTurn(BaseModel):
@@ -36,10 +36,16 @@ class QueryRequest(BaseModel):
         " replaces it, and a final `answer` event holding the full response.",
     )
     debug: bool = Field(default=False, description="Add the retrieved chunks in rank order.")
-    prefer: Literal["cost", "balanced", "quality"] | None = Field(
+    prefer: Prefer | None = Field(
         default=None,
-        description="How the learned router trades cost for accuracy in auto mode; default:"
-        " the service's FOLIO_ROUTE_PREFER (balanced).",
+        description="How the learned router trades cost for accuracy in auto mode (fast: the"
+        " quickest way that fits); default: the service's FOLIO_ROUTE_PREFER (balanced).",
+    )
+    max_latency_ms: MaxLatencyMs | None = Field(
+        default=None,
+        description="Refuse routes expected to take longer: to the first token when"
+        " streaming, else to the whole answer (each model's measured speed, or its catalog"
+        " prior); auto mode takes the cheapest way within it, and says why.",
     )
 
     history: list[HistoryTurn] | None = Field(
@@ -77,11 +83,19 @@ class CitationOut(BaseModel):
     ocr: bool = Field(default=False, description="The page's text was read by OCR.")
 
 
+class LatencyEstimateOut(BaseModel):
+    """Milliseconds expected to the first token and to the whole answer."""
+
+    first_token: int
+    total: int
+
+
 class AlternativeOut(BaseModel):
     mode: str
     model: str
     estimated_cost_usd: float
     rejected_because: str
+    estimated_latency_ms: LatencyEstimateOut | None = None
 
 
 class RouteOut(BaseModel):
@@ -95,6 +109,14 @@ class RouteOut(BaseModel):
     )
     reason: str
     estimated_cost_usd: float = Field(description="Estimated before any call was made.")
+    estimated_latency_ms: LatencyEstimateOut | None = Field(
+        default=None, description="Expected time to the first token and to the whole answer."
+    )
+    estimated_cached_input_tokens: int = Field(
+        default=0,
+        description="Input tokens the estimate priced as cached: these documents went to the"
+        " model within its cache lifetime (the reason says when).",
+    )
     context_tokens: int = Field(description="Document tokens read (stuff) or retrieval budget.")
     alternatives: list[AlternativeOut]
     escalated: bool = Field(

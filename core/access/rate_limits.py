@@ -1,4 +1,6 @@
-"""Requests per minute per API key, over a sliding one-minute window.
+"""Requests per minute per API key, over a sliding one-minute window; and, weighed by a
+cost per request, anything else counted a minute at a time (a model's provider tokens per
+minute: core/llm/limits.py).
 
 Behind several API replicas (server mode with a Redis broker, as compose.yaml runs it) the
 replicas count in one Redis sorted set per key, so a key's limit holds across all of them.
@@ -24,7 +26,7 @@ WINDOW_S = 60.0
 
 
 class Limiter(Protocol):
-    def admit(self, key_id: str, rpm: int | None) -> int | None: ...
+    def admit(self, key_id: str, rpm: int | None, cost: int = 1) -> int | None: ...
 
     def close(self) -> None: ...
 
@@ -35,31 +37,38 @@ class RateLimiter:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._seen: dict[str, deque[float]] = {}
+        self._seen: dict[str, deque[tuple[float, int]]] = {}
 
-    def admit(self, key_id: str, rpm: int | None) -> int | None:
-        """None if the request may go ahead (and count it); else the seconds to wait."""
+    def admit(self, key_id: str, rpm: int | None, cost: int = 1) -> int | None:
+        """None if the request may go ahead (and count it, as `cost` of the `rpm` a
+        minute); else the seconds to wait. One request over the whole limit goes alone."""
         if rpm is None:
             return None
         now = self._clock()
         with self._lock:
             seen = self._seen.setdefault(key_id, deque())
-            while seen and seen[0] <= now - WINDOW_S:
+            while seen and seen[0][0] <= now - WINDOW_S:
                 seen.popleft()
-            if len(seen) >= rpm:
-                return _wait(seen[0], now)
-            seen.append(now)
+            used = sum(c for _, c in seen)
+            if used and used + cost > rpm:
+                return _wait(seen[0][0], now)
+            seen.append((now, cost))
             return None
 
     def close(self) -> None:
         pass
 
 
-# One round trip, atomic: drop what left the window, count, admit (or say the oldest).
-# The score comes back as a string: Redis would truncate a Lua number to an integer.
+# One round trip, atomic: drop what left the window, add up the costs (a member ends in
+# "#cost"; older members count 1), admit (or say the oldest). The score comes back as a
+# string: Redis would truncate a Lua number to an integer.
 _ADMIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+local used = 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  used = used + (tonumber(string.match(member, '#(%d+)$')) or 1)
+end
+if used > 0 and used + tonumber(ARGV[5]) > tonumber(ARGV[3]) then
   return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
@@ -84,20 +93,22 @@ class SharedRateLimiter:
         self._fallback = RateLimiter(clock)
         self._failing = False
 
-    def admit(self, key_id: str, rpm: int | None) -> int | None:
-        """None if the request may go ahead (and count it); else the seconds to wait."""
+    def admit(self, key_id: str, rpm: int | None, cost: int = 1) -> int | None:
+        """None if the request may go ahead (and count it, as `cost`); else the seconds
+        to wait."""
         if rpm is None:
             return None
         now = self._clock()
         try:
             admitted, oldest = self._script(
-                keys=[self.prefix + key_id], args=[repr(now), WINDOW_S, rpm, _member(now)]
+                keys=[self.prefix + key_id],
+                args=[repr(now), WINDOW_S, rpm, _member(now, cost), max(int(cost), 1)],
             )
         except self._unreachable as exc:
             if not self._failing:
                 log.warning("rate limits counted in this process: Redis failed (%s)", exc)
             self._failing = True
-            return self._fallback.admit(key_id, rpm)
+            return self._fallback.admit(key_id, rpm, cost)
         if self._failing:
             log.info("rate limits counted in Redis again")
             self._failing = False
@@ -119,8 +130,9 @@ def open_limiter(broker_url: str | None) -> Limiter:
     return SharedRateLimiter(client)
 
 
-def _member(now: float) -> str:
-    return f"{now!r}:{uuid.uuid4().hex}"  # unique, so two requests in one instant both count
+def _member(now: float, cost: int = 1) -> str:
+    # unique, so two requests in one instant both count; the cost last, for the script
+    return f"{now!r}:{uuid.uuid4().hex}#{max(int(cost), 1)}"
 
 
 def _wait(oldest: float, now: float) -> int:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from core.llm.catalog import ModelSpec
-from core.llm.types import Attempt, Completion, ProviderError, Usage
+from core.llm.types import Attempt, ChatRequest, Completion, ProviderError, Usage
 from core.storage.usage import UsageRecord
 from core.text.tokens import count_tokens
 
@@ -28,8 +28,10 @@ class AttemptLog:
         messages: list[dict],
         ledger: Callable[[UsageRecord], None] | None,
         tenant_id: str,
+        cache_key: str | None = None,
     ) -> None:
         self.role = role
+        self.cache_key = cache_key
         self.question_id = question_id
         self.messages = messages
         self.ledger = ledger
@@ -37,6 +39,7 @@ class AttemptLog:
         self.attempts: list[Attempt] = []
         self.start = time.perf_counter()
         self.too_small = 0  # after a context-length error only larger windows are worth a try
+        self._prompt_tokens: int | None = None
 
     def candidates(
         self, models: list[ModelSpec], usable: Callable[[ModelSpec], str | None]
@@ -50,19 +53,30 @@ class AttemptLog:
                     f" was too small ({self.too_small:,})"
                 )
             if why is not None:
-                self.attempts.append(Attempt(spec.name, "skipped", why, 0.0))
+                self.skip(spec, why)
                 continue
             yield spec
             if self.attempts and self.attempts[-1].outcome == "context_length":
                 self.too_small = max(self.too_small, spec.context_window)
 
+    def skip(self, spec: ModelSpec, why: str) -> None:
+        """A model not tried (no key, window too small, circuit open, at its limit)."""
+        self.attempts.append(Attempt(spec.name, "skipped", why, 0.0))
+        log.info("model %s skipped: %s", spec.name, why)
+
+    def prompt_tokens(self, spec: ModelSpec) -> int:
+        """The prompt's tokens by the catalog tokenizer (counted once per call)."""
+        if self._prompt_tokens is None:
+            prompt = "\n".join(str(m.get("content", "")) for m in self.messages)
+            self._prompt_tokens = count_tokens(prompt, spec.tokenizer) + 4 * len(self.messages)
+        return self._prompt_tokens
+
     def usage_of(self, spec: ModelSpec, usage: Usage | None, text: str = "") -> Usage:
         """The server's usage or, when it gives none, our count with the catalog tokenizer."""
         if usage is not None:
             return usage
-        prompt = "\n".join(str(m.get("content", "")) for m in self.messages)
         return Usage(
-            input_tokens=count_tokens(prompt, spec.tokenizer) + 4 * len(self.messages),
+            input_tokens=self.prompt_tokens(spec),
             output_tokens=count_tokens(text, spec.tokenizer),
         )
 
@@ -73,8 +87,11 @@ class AttemptLog:
         detail: str,
         latency_ms: float,
         usage: Usage | None = None,
+        first_token_ms: float | None = None,
+        output_tokens_per_s: float | None = None,
     ) -> None:
-        """Keep one attempt and write its ledger row; a ledger failure is logged, not raised."""
+        """Keep one attempt and write its ledger row (with its first-token time and pace
+        where measured); a ledger failure is logged, not raised."""
         self.attempts.append(Attempt(spec.name, outcome, detail, latency_ms))
         if outcome != "ok":
             log.warning("model %s: %s (%s)", spec.name, outcome, detail)
@@ -92,6 +109,9 @@ class AttemptLog:
             outcome=outcome,
             question_id=self.question_id,
             tenant_id=self.tenant_id,
+            first_token_ms=first_token_ms,
+            output_tokens_per_s=output_tokens_per_s,
+            cache_key=self.cache_key,
         )
         try:
             self.ledger(row)
@@ -127,3 +147,17 @@ def json_text(text: str, usage: Usage) -> str:
             "bad_response", "JSON mode: the reply is not valid JSON", usage=usage
         ) from None
     return body
+
+
+def with_cache_key(request: ChatRequest, cache_key: str | None) -> None:
+    """Send the document set as prompt_cache_key: the provider then routes its calls to the
+    machine holding that prefix (the documents come first in every prompt)."""
+    if cache_key and request.model.prompt_cache_key and not request.model.is_local:
+        request.extra["prompt_cache_key"] = cache_key
+
+
+def output_pace(output_tokens: int, seconds: float) -> float | None:
+    """Output tokens a second after the first text; None where too little to measure."""
+    if output_tokens < 2 or seconds <= 0:
+        return None
+    return (output_tokens - 1) / seconds

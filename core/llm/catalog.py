@@ -30,6 +30,17 @@ class Price(BaseModel):
     output: float = Field(ge=0)
 
 
+class LatencyPrior(BaseModel):
+    """What a model's speed is taken to be before any call is measured: the time to its
+    first token on an empty prompt, how much each 1K prompt tokens add to it, and how fast
+    it writes once started (core/llm/latency.py replaces it with measurements)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    first_token_ms: float = Field(default=800.0, ge=0)
+    first_token_ms_per_1k: float = Field(default=20.0, ge=0)
+    output_tokens_per_s: float = Field(default=60.0, gt=0)
+
+
 class Endpoint(BaseModel):
     """Where models are served. Unset base_url/key fall back to FOLIO_OPENAI_* (see llm.py)."""
 
@@ -55,6 +66,14 @@ class ModelSpec(BaseModel):
     json_schema: bool = False  # takes response_format json_schema with strict: true
     # OpenAI's current name; older servers (some llama-server builds) want "max_tokens".
     token_limit_param: Literal["max_completion_tokens", "max_tokens"] = "max_completion_tokens"
+    latency: LatencyPrior = LatencyPrior()
+    # How long the provider keeps a prompt prefix cached (OpenAI: 5 to 10 minutes idle).
+    cache_ttl_s: float = Field(default=300.0, ge=0)
+    prompt_cache_key: bool = True  # the endpoint takes OpenAI's prompt_cache_key
+    temperature: float | None = Field(default=None, ge=0, le=2)  # sent when set
+    # The provider's limits for this model (requests and tokens a minute); None: none.
+    rpm: int | None = Field(default=None, gt=0)
+    tpm: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _known_roles(self) -> ModelSpec:

@@ -18,8 +18,10 @@ from itertools import chain
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from core.llm.attempts import AttemptLog, json_text
+from core.llm.attempts import AttemptLog, json_text, output_pace, with_cache_key
 from core.llm.catalog import Catalog, ModelSpec
+from core.llm.health import Breakers
+from core.llm.limits import ProviderLimits
 from core.llm.providers import (
     PROVIDERS,
     ResolvedEndpoint,
@@ -67,6 +69,7 @@ class ModelClient:
         backoff_s: float = 0.5,
         backoff_max_s: float = 8.0,
         max_retry_after_s: float = 30.0,
+        limits: ProviderLimits | None = None,
     ) -> None:
         self.catalog = catalog
         self.settings = settings
@@ -77,6 +80,9 @@ class ModelClient:
             multiplier=backoff_s, max=backoff_max_s, jitter=backoff_s
         )
         self._providers: dict[ResolvedEndpoint, ChatProvider] = {}
+        # Shared by the per-caller copies (ReadPath.acting_for): one circuit per model.
+        self.health = Breakers(settings.llm_breaker_failures, settings.llm_breaker_open_s)
+        self.limits = limits  # catalog rpm/tpm, admitted before each call
 
     def available(self, model: ModelSpec) -> bool:
         """True for the local reader, or when the model's endpoint has a key or base URL."""
@@ -92,25 +98,31 @@ class ModelClient:
         max_tokens: int | None = None,
         question_id: str | None = None,
         schema: dict | None = None,
+        cache_key: str | None = None,
     ) -> Completion:
         """The first good answer along `models` (the chain); AllModelsFailed if none.
 
         With `json_mode` the reply must parse as JSON (fences are stripped), else the
         attempt counts as a bad response and the next model is tried. A `schema` (JSON
         Schema) goes to models that take one (catalog `json_schema`); the reply's shape is
-        the caller's to check.
+        the caller's to check. A `cache_key` (the document set) goes as prompt_cache_key.
         """
-        log = self._log(role, question_id, messages)
+        log = self._log(role, question_id, messages, cache_key)
         for spec in log.candidates(models, self._unusable):
             request = self._request(spec, messages, max_tokens, json_mode or schema is not None)
             request.schema = schema
+            with_cache_key(request, cache_key)
+            if not self._admitted(log, request):
+                continue
             call = partial(self._complete_once, self._provider(spec), request, log)
             try:
                 result, latency = self._with_retries(spec, log, call)
             except ProviderError:
                 continue
             usage = log.usage_of(spec, result.usage, result.text)
-            log.record(spec, "ok", result.finish_reason or "stop", latency, usage)
+            # Not streamed: the first token is known to have come by the end of the call.
+            done = result.finish_reason or "stop"
+            log.record(spec, "ok", done, latency, usage, first_token_ms=latency)
             return log.completion(spec, result.text, usage)
         raise AllModelsFailed(log.attempts)
 
@@ -122,22 +134,27 @@ class ModelClient:
         role: str,
         max_tokens: int | None = None,
         question_id: str | None = None,
+        cache_key: str | None = None,
     ) -> Iterator[str | Completion]:
         """Text deltas as they arrive, then one Completion.
 
         Failures before the first delta fall back like `complete`; once text has been
         sent a failure cannot be taken back, so it ends the stream with AllModelsFailed.
         """
-        log = self._log(role, question_id, messages)
+        log = self._log(role, question_id, messages, cache_key)
         for spec in log.candidates(models, self._unusable):
             request = self._request(spec, messages, max_tokens, False)
+            with_cache_key(request, cache_key)
+            if not self._admitted(log, request):
+                continue
             opened = time.perf_counter()
             call = partial(self._open_stream, self._provider(spec), request)
             try:
-                (events, head), _ = self._with_retries(spec, log, call)
+                (events, head), model_first_ms = self._with_retries(spec, log, call)
             except ProviderError:
                 continue
-            first_token_ms = (time.perf_counter() - log.start) * 1000
+            first_seen = time.perf_counter()
+            first_token_ms = (first_seen - log.start) * 1000
             parts: list[str] = []
             usage: Usage | None = None
             try:
@@ -163,15 +180,19 @@ class ModelClient:
             if not text.strip():  # nothing was sent yet, so the next model may still answer
                 log.record(spec, "bad_response", "empty reply", latency, usage)
                 continue
-            log.record(spec, "ok", "stream", latency, usage)
+            pace = output_pace(usage.output_tokens, time.perf_counter() - first_seen)
+            log.record(spec, "ok", "stream", latency, usage, model_first_ms, pace)
             yield log.completion(spec, text, usage, first_token_ms)
             return
         raise AllModelsFailed(log.attempts)
 
     # --- internals -------------------------------------------------------------------
 
-    def _log(self, role: str, question_id: str | None, messages: list[dict]) -> AttemptLog:
-        return AttemptLog(role, question_id, messages, self.ledger, self.settings.tenant_id)
+    def _log(
+        self, role: str, question_id: str | None, messages: list[dict], cache_key: str | None
+    ) -> AttemptLog:
+        tenant = self.settings.tenant_id
+        return AttemptLog(role, question_id, messages, self.ledger, tenant, cache_key)
 
     def _unusable(self, spec: ModelSpec) -> str | None:
         endpoint = resolve_endpoint(self.catalog, self.settings, spec)
@@ -181,7 +202,17 @@ class ModelClient:
             )
         if not endpoint.usable:
             return f"no API key or base URL configured for endpoint {spec.endpoint!r}"
-        return None
+        return self.health.refuses(spec.name)
+
+    def _admitted(self, log: AttemptLog, request: ChatRequest) -> bool:
+        """Within the model's provider limits (waiting briefly for a slot); else skipped."""
+        if self.limits is None:
+            return True
+        spec = request.model
+        why = self.limits.admit(spec, lambda: log.prompt_tokens(spec) + request.max_tokens)
+        if why is not None:
+            log.skip(spec, why)
+        return why is None
 
     @staticmethod
     def _complete_once(provider: ChatProvider, request: ChatRequest, log: AttemptLog) -> ChatResult:
@@ -225,16 +256,22 @@ class ModelClient:
             try:
                 result = call()
             except ProviderError as exc:
+                self.health.observe(spec.name, exc.outcome)
                 log.record(
                     spec, exc.outcome, exc.detail, (time.perf_counter() - start) * 1000, exc.usage
                 )
                 raise
+            self.health.observe(spec.name, "ok")
             return result, (time.perf_counter() - start) * 1000
+
+        def worth_retrying(exc: BaseException) -> bool:
+            # A circuit that has just opened: the fallbacks answer sooner than a retry.
+            return self._should_retry(exc) and self.health.closed(spec.name)
 
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.llm_max_retries + 1),
             wait=self._wait,
-            retry=retry_if_exception(self._should_retry),
+            retry=retry_if_exception(worth_retrying),
             sleep=self._sleep,
             reraise=True,
         )

@@ -86,12 +86,15 @@ class OpenAIChat:
 
 def _params(request: ChatRequest) -> dict:
     spec = request.model
-    return {
+    params = {
         "model": spec.api_model,
         "messages": request.messages,
         spec.token_limit_param: request.max_tokens,
         **request.extra,
     }
+    if spec.temperature is not None:  # a small local model answers steadier at 0
+        params["temperature"] = spec.temperature
+    return params
 
 
 def parse_usage(usage: object) -> Usage | None:

@@ -79,7 +79,14 @@ usage = sa.Table(
     sa.Column("latency_ms", sa.Double, nullable=False, server_default="0"),
     sa.Column("outcome", sa.Text, nullable=False),
     sa.Column("key_id", sa.Text),  # the API key that asked (None: the CLI, auth off)
+    # Time to the first streamed text (the whole call when not streaming), and output
+    # tokens a second after it (streaming only): what core/llm/latency.py estimates from.
+    sa.Column("first_token_ms", sa.Double),
+    sa.Column("output_tokens_per_s", sa.Double),
+    # The document set sent as prompt_cache_key: which prefix a later call may find cached.
+    sa.Column("cache_key", sa.Text),
     sa.Index("usage_created", "created_at"),
+    sa.Index("usage_model_created", "model", "created_at"),
     sa.Index("usage_tenant_created", "tenant_id", "created_at"),
     sqlite_autoincrement=True,
 )

@@ -33,6 +33,30 @@ class UsageRecord:
     tenant_id: str = "default"
     created_at: float = field(default_factory=time.time)
     key_id: str | None = None  # the API key that asked, if any
+    first_token_ms: float | None = None  # first streamed text, or the whole call (not streaming)
+    output_tokens_per_s: float | None = None  # streaming only: the pace after the first text
+    cache_key: str | None = None  # the document set sent as prompt_cache_key
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One measured call, as the latency estimate reads it."""
+
+    model: str
+    first_token_ms: float
+    input_tokens: int
+    output_tokens_per_s: float | None
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """The latest call that sent a document set to a model: when, and what it sent and
+    found cached."""
+
+    model: str
+    created_at: float
+    input_tokens: int
+    cached_input_tokens: int
 
 
 class UsageLedger:
@@ -62,6 +86,16 @@ class UsageLedger:
                 out[name] = [_totals(row._mapping) for row in conn.execute(query)]
         return out
 
+    def recent_timings(self, since: float, limit: int = 500) -> list[Timing]:
+        """The latest measured good calls since `since` (epoch s), newest first."""
+        return recent_timings(self.engine, since, limit)
+
+    def last_cache_use(
+        self, cache_key: str, models: list[str], since: float
+    ) -> dict[str, CacheUse]:
+        """Per model, the latest good call since `since` that sent document set `cache_key`."""
+        return last_cache_use(self.engine, cache_key, models, since)
+
     def spend_since(self, tenant_id: str, since: float, key_id: str | None = None) -> float:
         """Dollars the tenant (or one of its keys) has spent on models since `since`."""
         c = usage.c
@@ -71,6 +105,41 @@ class UsageLedger:
         with self.engine.connect() as conn:
             total = conn.scalar(sa.select(sa.func.sum(c.cost_usd)).where(*where))
         return float(total or 0.0)
+
+
+def recent_timings(engine: sa.Engine, since: float, limit: int) -> list[Timing]:
+    """The latest good calls with a measured first token since `since`, newest first."""
+    c = usage.c
+    query = (
+        sa.select(c.model, c.first_token_ms, c.input_tokens, c.output_tokens_per_s)
+        .where(c.created_at >= since, c.outcome == "ok", c.first_token_ms.is_not(None))
+        .order_by(c.created_at.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [Timing(*row) for row in conn.execute(query)]
+
+
+def last_cache_use(
+    engine: sa.Engine, cache_key: str, models: list[str], since: float
+) -> dict[str, CacheUse]:
+    """Per model, the latest good call since `since` that sent the document set `cache_key`."""
+    c = usage.c
+    query = (
+        sa.select(c.model, c.created_at, c.input_tokens, c.cached_input_tokens)
+        .where(
+            c.cache_key == cache_key,
+            c.model.in_(models),
+            c.outcome == "ok",
+            c.created_at >= since,
+        )
+        .order_by(c.created_at.desc())
+    )
+    out: dict[str, CacheUse] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            out.setdefault(row.model, CacheUse(*row))
+    return out
 
 
 def _totals(row: Mapping[str, Any]) -> dict:

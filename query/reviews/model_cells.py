@@ -20,6 +20,7 @@ from query.read_path import ReadPath
 from query.reviews import prompt
 from query.reviews.fields import Field
 from query.reviews.plan import RETRIEVAL_TOKENS, DocumentPlan
+from query.routing.cache import document_set_key
 
 Check = Callable[[float], None]  # before each call, with its estimate: raises to stop
 
@@ -37,7 +38,10 @@ def fill(
     if plan.mode == "stuff":
         check(plan.cost_usd)
         sources = context.whole([doc], pages)
-        answers, errors, cost = _ask(rp, sources, fields, plan, review_id)
+        # The document first, then the fields: the re-ask of invalid fields finds it cached.
+        # (A namespace of its own: a review's prompt shares no prefix with a question's.)
+        key = document_set_key(rp.tenant_id, [doc.id]) + ":review"
+        answers, errors, cost = _ask(rp, sources, fields, plan, review_id, key)
         route = {"mode": "stuff", "model": plan.model, "reason": plan.reason}
         yield [
             _cell(doc, f, answers.get(f.name), errors.get(f.name), pages, route, cost / len(fields))
@@ -65,6 +69,7 @@ def _ask(
     fields: Sequence[Field],
     plan: DocumentPlan,
     review_id: str,
+    cache_key: str | None = None,
 ) -> tuple[dict[str, prompt.CellReply], dict[str, str], float]:
     """One call for `fields`, and once more for the fields whose answer was invalid."""
     chain = [rp.catalog.get(name) for name in plan.models]
@@ -80,6 +85,7 @@ def _ask(
             max_tokens=max(1_000, 120 * len(asking)),
             question_id=review_id,
             schema=prompt.schema(asking),
+            cache_key=cache_key,
         )
         cost += done.cost_usd
         got, errors = prompt.read(done.text, asking)

@@ -7,6 +7,7 @@ forced, it was over budget, or it lost on scope or price.
 from __future__ import annotations
 
 from core.llm.catalog import Catalog, ModelSpec
+from query.routing.latency import estimate, limit_words, over_limit, seconds, wait_words, weighed
 from query.routing.learned import Pick
 from query.routing.options import Option, Options, first
 from query.routing.plan import Alternative, Policy
@@ -26,7 +27,8 @@ def alternatives(
         why = (pick.rejected.get(key) if pick else None) or _rejection(
             opt, chosen, policy, scope, opts.offline, opts.shape_long if opts.offline else None
         )
-        out.append(Alternative(opt.mode, opt.model.name, round(opt.cost, 6), why))
+        cost, latency = round(opt.cost, 6), opt.latency.as_dict()
+        out.append(Alternative(opt.mode, opt.model.name, cost, why, latency))
     if opts.offline:
         out += _paid_alternatives(catalog, opts.stuff_input, opts.rag_input, policy)
     return tuple(out)
@@ -48,10 +50,22 @@ def _rejection(
         return (
             f"needs {opt.needed:,} tokens, over {spec.name}'s {spec.context_window:,}-token window"
         )
+    if over_limit(opt.latency, policy):
+        return f"would take {wait_words(opt.latency, policy)}, over {limit_words(policy)}"
     if policy.mode != "auto":
         return f"mode '{policy.mode}' was requested"
     if policy.max_cost_usd is not None and opt.cost > policy.max_cost_usd:
         return f"estimated ${opt.cost:.4f} is over max_cost_usd ${policy.max_cost_usd:.4f}"
+    if policy.prefer == "fast":
+        return (
+            f"slower: {wait_words(opt.latency, policy)}, against"
+            f" {seconds(weighed(chosen.latency, policy))}"
+        )
+    if policy.max_latency_ms is not None and opt.cost > chosen.cost:
+        return (
+            f"answers within {limit_words(policy)} too, but for about ${opt.cost:.4f}"
+            f" against ${chosen.cost:.4f}"
+        )
     if chosen.mode == "stuff" and opt.mode == "rag":
         if scope == "global":
             return "the question is about the whole text; retrieval would see only part of it"
@@ -85,7 +99,8 @@ def _paid_alternatives(
             continue
         cost = spec.cost(inp, policy.expected_output_tokens)
         why = "no API key is configured (set FOLIO_OPENAI_API_KEY)"
-        out.append(Alternative(mode, spec.name, round(cost, 6), why))
+        latency = estimate(spec, mode, inp, policy).as_dict()
+        out.append(Alternative(mode, spec.name, round(cost, 6), why, latency))
     return out
 
 

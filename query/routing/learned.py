@@ -96,7 +96,7 @@ def weigh(
 
 
 def _decides(question: str, opts: Options, policy: Policy, scope: str) -> bool:
-    if policy.mode != "auto" or opts.rag.missing:
+    if policy.mode != "auto" or opts.rag.missing or policy.prefer == "fast":
         return False
     one_comparison = opts.n_documents == 1 and not WHOLE_TEXT.search(question)
     if scope != "local" and policy.prefer != "cost" and not one_comparison:
@@ -109,6 +109,8 @@ def _decides(question: str, opts: Options, policy: Policy, scope: str) -> bool:
 
 
 def _priced(opt: Option, shape: ModelSpec | None, opts: Options, policy: Policy) -> Priced:
-    spec = shape if opts.offline and shape else opt.model
-    cost = spec.cost(opt.input_tokens, policy.expected_output_tokens)
-    return Priced(opt, cost, spec.price.input, spec.name)
+    if opts.offline and shape:
+        cost = shape.cost(opt.input_tokens, policy.expected_output_tokens)
+        return Priced(opt, cost, shape.price.input, shape.name)
+    # A warm prompt cache makes stuffing cheaper, and the router weighs what it would pay.
+    return Priced(opt, opt.cost, opt.model.price.input, opt.model.name)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from core.llm.catalog import Catalog, ModelSpec
 from core.text.tokens import count_tokens
+from query.routing.cache import cached_part
+from query.routing.latency import Latency, estimate
 from query.routing.plan import Policy, SizedDocument
 
 
@@ -27,6 +29,8 @@ class Option:
     needed: int = 0  # tokens incl. output reserve, for "does not fit" messages
     missing: str | None = None  # why the model cannot be used at all
     stands_for: ModelSpec | None = None  # offline: the paid model this option stands in for
+    latency: Latency = Latency(0.0, 0.0)  # expected time to the first token and to the end
+    cached_tokens: int = 0  # input expected to hit the model's warm prompt cache
 
 
 @dataclass
@@ -92,10 +96,12 @@ def options(
             for m in (catalog.chain(role) if not offline else [spec])
             if usable(m, policy) and needed <= m.context_window
         ) or (spec.name,)
-        cost = spec.cost(inp, policy.expected_output_tokens)
+        cached = cached_part(spec, inp, q_tokens, policy.warm or {}) if mode == "stuff" else 0
+        cost = spec.cost(inp, policy.expected_output_tokens, cached)
         ok = fits and not missing
         paid = shape if offline else None
-        return Option(mode, spec, chain, inp, ctx, cost, ok, needed, missing, paid)
+        latency = estimate(spec, mode, inp, policy)
+        return Option(mode, spec, chain, inp, ctx, cost, ok, needed, missing, paid, latency, cached)
 
     stuff_cheap = option("stuff", cheap_m, shape_cheap, "cheap")
     # Without a cheap model, the long-context one reads the retrieved passages.

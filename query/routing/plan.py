@@ -4,10 +4,13 @@ escalation it keeps in reserve), and `RouteError` when no plan can work."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from core.errors import FolioError
+from core.llm.latency import ModelLatency
+from query.routing.cache import WarmCache
 
 MODES = ("auto", "stuff", "rag")
 
@@ -36,6 +39,13 @@ class Policy:
     many_documents: int = 4  # this many documents make any question global
     available: frozenset[str] | None = None  # usable model names; None: all of them
     prefer: str = "balanced"  # cost | balanced | quality: how the learned router trades
+    # fast: the quickest option that fits the budget
+    max_latency_ms: float | None = None  # refuse options expected to take longer
+    streaming: bool = False  # weigh the first token (streaming) or the whole answer
+    # Each model's measured (or prior) speed, by name; None: the catalog's priors.
+    latencies: Mapping[str, ModelLatency] | None = None
+    # Models whose prompt cache holds these documents now (query/routing/cache.py).
+    warm: Mapping[str, WarmCache] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class Alternative:
     model: str
     estimated_cost_usd: float
     rejected_because: str
+    estimated_latency_ms: dict[str, int] | None = None  # {first_token, total}
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,9 @@ class RoutePlan:
     # Offline: the paid model this route stands in for, and its estimate with a key.
     paid_model: str | None = None
     paid_cost_usd: float | None = None
+    estimated_latency_ms: dict[str, int] | None = None  # {first_token, total}
+    # The stuff estimate priced part of the prompt as cached (a warm provider cache).
+    cached_input_tokens: int = 0
 
 
 class RouteError(FolioError, ValueError):

@@ -16,6 +16,8 @@ from dataclasses import replace
 
 from core.llm.catalog import Catalog
 from query.routing.alternatives import alternatives
+from query.routing.cache import cache_words
+from query.routing.latency import over_limit
 from query.routing.learned import Pick, learned_pick
 from query.routing.model import PREFERENCES, LearnedRouter
 from query.routing.options import Option, Options, options
@@ -27,7 +29,7 @@ from query.routing.plan import (
     RoutePlan,
     SizedDocument,
 )
-from query.routing.rules import by_rules, forced, question_scope
+from query.routing.rules import by_rules, fastest, forced, question_scope, within_latency
 
 OFFLINE_NOTE = "; the offline reader answers because no model key is configured"
 
@@ -52,8 +54,15 @@ def plan(
         chosen, reason = pick.chosen, pick.reason
     elif policy.mode in ("stuff", "rag"):
         chosen, reason = forced(opts, policy)
+    elif policy.prefer == "fast":
+        chosen, reason = fastest(opts, policy)
     else:
         chosen, reason = by_rules(question, opts, policy, scope)
+    chosen, reason = within_latency(opts, chosen, reason, policy)
+    if chosen.cached_tokens and policy.warm:
+        warm = policy.warm[chosen.model.name]
+        out = policy.expected_output_tokens
+        reason += cache_words(chosen.model, warm, chosen.cached_tokens, chosen.input_tokens, out)
     budget = policy.max_cost_usd
     if budget is not None and chosen.cost > budget:
         raise RouteError(
@@ -82,14 +91,19 @@ def plan(
             if paid
             else None
         ),
+        estimated_latency_ms=chosen.latency.as_dict(),
+        cached_input_tokens=chosen.cached_tokens,
     )
 
 
 def _check_request(policy: Policy, documents: Sequence[SizedDocument]) -> None:
     if policy.mode not in MODES:
         raise RouteError(f"mode must be one of {', '.join(MODES)}, not {policy.mode!r}")
-    if policy.prefer not in PREFERENCES:
-        raise RouteError(f"prefer must be one of {', '.join(PREFERENCES)}, not {policy.prefer!r}")
+    if policy.prefer not in (*PREFERENCES, "fast"):
+        prefs = ", ".join((*PREFERENCES, "fast"))
+        raise RouteError(f"prefer must be one of {prefs}, not {policy.prefer!r}")
+    if policy.max_latency_ms is not None and policy.max_latency_ms <= 0:
+        raise RouteError("max_latency_ms must be a positive number of milliseconds")
     if not documents:
         raise RouteError("there are no documents to ask: upload one and wait until it is ready")
 
@@ -104,6 +118,8 @@ def _escalation(
     long = opts.stuff_long
     if chosen.mode != "rag" or policy.mode != "auto" or not long.fits:
         return None
+    if policy.prefer == "fast" or over_limit(long.latency, policy):
+        return None  # a second, longer call is what a request in a hurry cannot wait for
     if opts.offline:
         # The offline reader would answer the re-ask too: it costs nothing and buys no
         # better model, only a second extract; the answer the route chose stands.

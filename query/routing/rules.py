@@ -11,6 +11,15 @@ from __future__ import annotations
 
 import re
 
+from query.routing.latency import (
+    doing,
+    limit_words,
+    over_limit,
+    seconds,
+    too_slow,
+    wait_words,
+    weighed,
+)
 from query.routing.options import Option, Options
 from query.routing.plan import Policy, RouteError
 
@@ -91,3 +100,49 @@ def _scope_words(question: str, n_documents: int) -> str:
     if match:
         return f"a question about the whole text ('{match.group(0).lower()}')"
     return f"a question over {n_documents} documents"
+
+
+def _ways(opts: Options, policy: Policy) -> list[Option]:
+    """The options that can answer: they fit, have a model, are within max_cost_usd, and
+    (the cheap model) under the ceiling for stuffing it."""
+    budget = policy.max_cost_usd
+    options = (
+        (opts.stuff_cheap, opts.stuff_long, opts.rag) if opts.small else (opts.stuff_long, opts.rag)
+    )
+    return [o for o in options if o.fits and not o.missing and (budget is None or o.cost <= budget)]
+
+
+def fastest(opts: Options, policy: Policy) -> tuple[Option, str]:
+    """prefer fast: the option expected to answer first (the first token when streaming),
+    the cheaper of two as fast; a RouteError where none can answer."""
+    ways = _ways(opts, policy)
+    if not ways:
+        raise RouteError("no way to answer fits the documents and max_cost_usd")
+    best = min(ways, key=lambda o: (round(weighed(o.latency, policy)), o.cost))
+    return best, (
+        f"prefer fast: {doing(best.mode, best.context_tokens, best.model.name)} takes"
+        f" {wait_words(best.latency, policy)}, the quickest way that fits"
+    )
+
+
+def within_latency(
+    opts: Options, chosen: Option, reason: str, policy: Policy
+) -> tuple[Option, str]:
+    """The choice, or under max_latency_ms the cheapest way that answers in time, saying
+    why the choice was too slow; a RouteError when no way is fast enough (or the mode was
+    forced)."""
+    if not over_limit(chosen.latency, policy):
+        return chosen, reason
+    ways = _ways(opts, policy)
+    quick = [o for o in ways if not over_limit(o.latency, policy)]
+    if policy.mode != "auto" or not quick:
+        best = min(ways, key=lambda o: weighed(o.latency, policy), default=None)
+        raise too_slow(chosen, best, policy)
+    best = min(quick, key=lambda o: (o.cost, weighed(o.latency, policy)))
+    slow = doing(chosen.mode, chosen.context_tokens, chosen.model.name)
+    how = "retrieval with" if best.mode == "rag" else "stuffing"
+    fast = f"{how} {best.model.name}"
+    return best, (
+        f"{slow} would take {wait_words(chosen.latency, policy)}, over {limit_words(policy)};"
+        f" {fast} answers in about {seconds(weighed(best.latency, policy))}"
+    )

@@ -126,3 +126,19 @@ def test_a_key_over_budget_pays_not_even_the_rewrite(server, model) -> None:
     assert refused.value.status_code == 402
     assert "monthly budget" in refused.value.body["message"]
     assert len(model.requests) == before
+
+
+def test_max_latency_ms_reaches_the_router_through_the_sdk(client, server, model) -> None:
+    """The extension weighs the route as /query does: stuffing cannot reach its first token
+    in 1 ms, so the forced mode is refused in words before any call."""
+    before = len(model.requests)
+    with pytest.raises(APIStatusError) as refused:
+        client.chat.completions.create(
+            model="folio-stuff",
+            messages=[HISTORY[0]],
+            stream=True,
+            extra_body={"document_ids": [server.document_id], "max_latency_ms": 1},
+        )
+    assert refused.value.status_code == 422
+    assert "max_latency_ms" in refused.value.body["message"]
+    assert len(model.requests) == before

@@ -35,6 +35,8 @@ def api(tmp_path_factory, shared_data, embedder, fake):
         openai_base_url=fake.base_url,
         openai_api_key=SecretStr(KEY),
         llm_max_retries=0,
+        # Every model fails on purpose, case after case: no circuit may open in between.
+        llm_breaker_failures=1_000,
         qdrant_url=None,
         broker_url=None,
     )

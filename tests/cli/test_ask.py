@@ -42,6 +42,11 @@ def test_offline_answer_once_with_a_plain_route_and_no_escalation(
     assert "with a key" in route["reason"]  # the paid prices it weighed, said as such
     assert route["summary"].startswith("Searched the document for the passages")
     assert "no model key" in route["summary"] and route["paid_model"] == "gpt-4o"
+    assert 0 < route["estimated_latency_ms"]["first_token"] < 1_000  # the reader's prior
+
+    # Faster than even the reader can answer: refused, in words, before anything runs.
+    hurried = runner.invoke(app, ["ask", QUESTION, "--json", "--max-latency-ms", "1"])
+    assert hurried.exit_code != 0 and "over max_latency_ms 1" in hurried.output
 
     shown = runner.invoke(app, ["ask", QUESTION])
     assert shown.exit_code == 0, shown.output

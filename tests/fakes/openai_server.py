@@ -13,17 +13,22 @@ server answers with `default` (a step, or a function of the request body returni
 one), echoing "ok" unless told otherwise. `windows` makes it refuse prompts longer
 than a model's window with OpenAI's context_length_exceeded error, as a real one would.
 Streaming (`"stream": true`) is answered as server-sent events, with a usage chunk
-when the request asks for `stream_options.include_usage`.
+when the request asks for `stream_options.include_usage`. With `prompt_cache` (a token
+counter) it counts prompts with it and caches them as OpenAI does: a request with the
+`prompt_cache_key` and model of an earlier one reports the prefix they share as
+`cached_tokens`, in whole 128-token blocks and only from 1,024 (unless a step says
+otherwise).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -140,9 +145,12 @@ class FakeOpenAIServer:
         self,
         default: Step | Callable[[dict], Step] | None = None,
         windows: dict[str, int] | None = None,
+        prompt_cache: Callable[[str], int] | None = None,
     ) -> None:
         self.default = default if default is not None else Reply()
         self.windows = dict(windows or {})
+        self.prompt_cache = prompt_cache  # a token counter: count prompts, cache prefixes
+        self._prefixes: dict[tuple[str | None, str], str] = {}
         self.requests: list[Recorded] = []
         self._queues: dict[str | None, deque[Step]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -198,6 +206,23 @@ class FakeOpenAIServer:
     def calls(self, model: str | None = None) -> int:
         """Requests received, for one model or in all."""
         return sum(1 for r in self.requests if model is None or r.model == model)
+
+    def _cached(self, step: Reply, body: dict) -> Reply:
+        """The reply with its prompt counted and its cached prefix, where caching is on."""
+        if self.prompt_cache is None or step.prompt_tokens is not None or step.cached_tokens:
+            return step
+        messages = body.get("messages", [])
+        text = "\n".join(str(m.get("content", "")) for m in messages)
+        prompt = self.prompt_cache(text) + 4 * len(messages)
+        cached, key = 0, body.get("prompt_cache_key")
+        if key:
+            with self._lock:
+                before = self._prefixes.get((body.get("model"), key))
+                self._prefixes[(body.get("model"), key)] = text
+            if before is not None:
+                shared = self.prompt_cache(os.path.commonprefix([before, text]))
+                cached = shared // 128 * 128 if shared >= 1024 else 0
+        return replace(step, prompt_tokens=prompt, cached_tokens=cached)
 
     def _next_step(self, body: dict) -> Step:
         model = body.get("model")
@@ -266,6 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send_json(step.status, step.body, step.headers)
             return
+        step = self.fake._cached(step, body)
         if step.delay_s:
             time.sleep(step.delay_s)
         if body.get("stream"):

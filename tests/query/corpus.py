@@ -67,10 +67,20 @@ def build_corpus(tmp: Path, shared: Path, embedder, **overrides) -> Corpus:
     return Corpus(settings, ing, ids, annotations)
 
 
-def read_path(corpus: Corpus, embedder, settings: Settings | None = None, **policy) -> ReadPath:
-    """The read path over the corpus; `settings` may point the models at a fake server."""
+def read_path(
+    corpus: Corpus, embedder, settings: Settings | None = None, prompt_cache: bool = False, **policy
+) -> ReadPath:
+    """The read path over the corpus; `settings` may point the models at a fake server.
+
+    A module's tests share the corpus and its ledger, so one test's stuffed call would warm
+    the prompt cache another test routes with (issue 32): unless `prompt_cache`, every
+    model's cache lifetime is 0 and each question is priced cold."""
     settings = settings or corpus.settings
     catalog = load_catalog()
+    if not prompt_cache:
+        catalog.models = {
+            n: s.model_copy(update={"cache_ttl_s": 0.0}) for n, s in catalog.models.items()
+        }
     ing = corpus.ingestor
     client = ModelClient(catalog, settings, ledger=ing.registry.usage.record, sleep=lambda s: None)
     return ReadPath(

@@ -84,6 +84,9 @@ def test_invalid_replies_are_asked_once_more_and_a_cell_that_still_fails_says_wh
     again = fake.requests[-1].body["messages"][1]["content"].split("Fields:")[1]
     assert "Tier" in again and "Signed" in again and "Governing Law" not in again
     assert "'platinum' is not one of gold, silver" in again and "gave no answer" in again
+    # Both calls sent the document under one prompt_cache_key: the re-ask finds it cached.
+    keys = {r.body.get("prompt_cache_key") for r in fake.requests[-2:]}
+    assert len(keys) == 1 and next(iter(keys)).endswith(":review")
 
     # A reply that is not JSON at all: every field is asked once more.
     fake.script(
