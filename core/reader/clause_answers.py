@@ -1,0 +1,76 @@
+"""Clause questions answered by the clause finder (core/reader/clauses.py): "Is there a
+non-compete?", "Which state's law governs?", "Can either party terminate without
+cause?". Each document is read on its own: where its best clause of the asked kind
+clears the reader's calibrated threshold, the answer quotes it; where it does not, the
+answer says plainly "No <clause> was found in <file>." An answer over several documents
+labels each part with its file, so it is as good as each document's alone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from core.reader.clauses import ClauseFinder, ClauseKind, asked_kinds
+from core.reader.contract import Contract
+from core.reader.questions import wants_summary
+
+READER = "reader"  # the thresholds fitted for the questions' accuracy
+
+
+class _Passage(Protocol):
+    document_id: str
+    page: int
+    text: str
+
+
+@dataclass
+class ClauseAnswer:
+    text: str
+    found: bool
+    citations: list[tuple[str, int, str]]  # (document id, page, verbatim quote)
+
+
+def clause_answer(
+    finder: ClauseFinder,
+    question: str,
+    passages: Sequence[_Passage],
+    contracts: Mapping[str, Contract] | None,
+    labels: Mapping[str, str] | None,
+) -> ClauseAnswer | None:
+    """The answer from the clauses of the kinds the question asks about; None when it
+    asks about none (the reader answers it its other ways)."""
+    kinds = asked_kinds(question)
+    if not kinds or not passages or (wants_summary(question) and len(kinds) > 1):
+        return None
+    order: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        order.setdefault(p.document_id, []).append(i)
+    several = len(order) > 1
+    chunks, cites, found = [], [], False
+    for doc, index in order.items():
+        name = (labels or {}).get(doc, doc)
+        text, quoted = _one_document(finder, kinds, [passages[i] for i in index], contracts, doc)
+        cites += [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
+        found = found or bool(quoted)
+        if not quoted:
+            text = f"No {_names(kinds)} was found in {name}."
+        chunks.append(f"[{name}] {text}" if several and quoted else text)
+    return ClauseAnswer("\n\n".join(chunks), found, cites)
+
+
+def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
+    contract = (contracts or {}).get(doc)
+    found = finder.find(parts, [k.name for k in kinds], contract, READER)
+    quoted, seen = [], set()
+    for kind in kinds:
+        for s in found[kind.name].quotes:
+            if (s.passage, s.start) not in seen:
+                seen.add((s.passage, s.start))
+                quoted.append(replace(s))
+    return " ".join(" ".join(s.text.split()) for s in quoted), quoted
+
+
+def _names(kinds: list[ClauseKind]) -> str:
+    names = [k.plain + ("" if k.plain.endswith("clause") else " clause") for k in kinds]
+    return " or ".join(names)
