@@ -1,6 +1,7 @@
 """`folio eval review`: the review benchmark (CUAD's 41 categories on the 40 shared
 contracts) through a fresh offline `folio serve` (or `--url`): one review with the cuad
-preset, every cell scored; results.jsonl, report.md and review_f1.png (docs/EVAL.md)."""
+preset, every cell scored; results.jsonl, report.md and review_f1.png (docs/EVAL.md).
+`folio eval questions`: the offline reader's clause questions on the same contracts."""
 
 from __future__ import annotations
 
@@ -46,3 +47,23 @@ def review_command(
         f" evidence recall {ev if ev is None else round(ev, 3)}; bare BM25 {base['f1']:.3f}"
     )
     err.print(f"report: {report}")
+
+
+def questions_command(
+    documents: Annotated[
+        int | None, typer.Option(help="Only the first N contracts (default: all 40).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: eval/results/questions).")
+    ] = None,
+) -> None:
+    """Ask the offline reader ten kinds of clause question of each shared CUAD contract."""
+    from eval.common.paths import REPO
+    from eval.questions.bench import run_questions
+
+    report, s = run_questions(out or REPO / "eval" / "results" / "questions", documents)
+    Console().print(
+        f"right {s['right']:.3f}; where the clause is there {s['with_clause']:.3f};"
+        f" where it is not {s['clause_less']:.3f}"
+    )
+    Console(stderr=True).print(f"report: {report}")

@@ -2,8 +2,9 @@
 non-compete?", "Which state's law governs?", "Can either party terminate without
 cause?". Each document is read on its own: where its best clause of the asked kind
 clears the reader's calibrated threshold, the answer quotes it; where it does not, the
-answer says plainly "No <clause> was found in <file>." An answer over several documents
-labels each part with its file, so it is as good as each document's alone."""
+answer says plainly "No <clause> was found in <file>.", quoting a sentence that says
+there is none where there is one ("the appointment is non-exclusive"). An answer over
+several documents labels each part with its file: as good as each document's alone."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Protocol
 from core.reader.clauses import ClauseFinder, ClauseKind, asked_kinds
 from core.reader.contract import Contract
 from core.reader.questions import wants_summary
+from core.reader.sentences import Sentence, split_sentences
 
 READER = "reader"  # the thresholds fitted for the questions' accuracy
 
@@ -50,12 +52,17 @@ def clause_answer(
     chunks, cites, found = [], [], False
     for doc, index in order.items():
         name = (labels or {}).get(doc, doc)
-        text, quoted = _one_document(finder, kinds, [passages[i] for i in index], contracts, doc)
-        cites += [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
-        found = found or bool(quoted)
-        if not quoted:
+        parts = [passages[i] for i in index]
+        text, quoted = _one_document(finder, kinds, parts, contracts, doc)
+        here = bool(quoted)
+        found = found or here
+        if not here:
             text = f"No {_names(kinds)} was found in {name}."
-        chunks.append(f"[{name}] {text}" if several and quoted else text)
+            quoted = _opposite(kinds, parts)[:1]
+            if quoted:
+                text += " It says: " + " ".join(quoted[0].text.split())
+        cites += [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
+        chunks.append(f"[{name}] {text}" if several and here else text)
     return ClauseAnswer("\n\n".join(chunks), found, cites)
 
 
@@ -69,6 +76,18 @@ def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
                 seen.add((s.passage, s.start))
                 quoted.append(replace(s))
     return " ".join(" ".join(s.text.split()) for s in quoted), quoted
+
+
+def _opposite(kinds: list[ClauseKind], parts: Sequence[_Passage]) -> list[Sentence]:
+    """Sentences saying the contract has none of the kind ("the appointment is
+    non-exclusive"), to quote beside "No ... was found"."""
+    marks = [k.opposite for k in kinds if k.opposite is not None]
+    return [
+        s
+        for i, p in enumerate(parts)
+        for s in split_sentences(p.text, i)
+        if any(m.search(s.text) for m in marks)
+    ]
 
 
 def _names(kinds: list[ClauseKind]) -> str:

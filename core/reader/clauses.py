@@ -3,7 +3,8 @@
 
 Every sentence of the document is embedded once; a kind's score for a sentence is its
 best cosine with the kind's paraphrases, plus a little for a wording that states the
-kind (`cue`) and for standing in a section headed for it. The best sentence decides:
+kind (`cue`) and for standing in a section headed for it, less for one that says there
+is none (`opposite`: "non-exclusive"). The best sentence decides:
 over the kind's calibrated threshold (clause_thresholds.json, fitted on the shared CUAD
 half by eval/review/fit.py) the clause is found and quoted, with the sentences that
 score nearly as well; under it the contract has no such clause. The title, the parties
@@ -55,6 +56,7 @@ class ClauseKind:
     cue: re.Pattern[str] | None = None
     heading: re.Pattern[str] | None = None
     ask: re.Pattern[str] | None = None
+    opposite: re.Pattern[str] | None = None  # a clause saying there is none ("non-exclusive")
 
     @property
     def plain(self) -> str:
@@ -90,6 +92,7 @@ def clause_kinds() -> dict[str, ClauseKind]:
             _re(r.get("cue")),
             _re(r.get("heading")),
             _re(r.get("ask")),
+            _re(r.get("opposite")),
         )
         for r in rows
     }
@@ -167,7 +170,11 @@ class ClauseFinder:
         for kind in kinds:
             cue = np.array([bool(kind.cue and kind.cue.search(s.text)) for s in sentences])
             headed = _in_sections(view, kind, by_passage, texts, sentences)
-            out[kind.name] = cosines[kind.name] + CUE_WEIGHT * cue + HEADING_WEIGHT * headed
+            score = cosines[kind.name] + CUE_WEIGHT * cue + HEADING_WEIGHT * headed
+            if kind.opposite is not None:  # "non-exclusive" says there is none
+                against = [bool(kind.opposite.search(s.text)) for s in sentences]
+                score -= 2 * CUE_WEIGHT * np.array(against)
+            out[kind.name] = score
         return out
 
     def _decide(

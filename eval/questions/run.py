@@ -38,10 +38,12 @@ class QuestionResult:
 
 def is_right(q: Question, found: bool, text: str, quotes: Sequence[str]) -> bool:
     """Right: a quote overlaps a gold clause (MANIFEST rule) where there is one; where
-    there is none, found is false and the answer says so plainly ("No ... was found")."""
+    there is none, found is false: the answer says there is none ("No <clause> was found
+    in <file>" now; before the clause finder, the reader's "The provided documents do
+    not contain an answer to this question")."""
     if q.gold:
         return found and any(overlaps(quote, g) for quote in quotes for g in q.gold)
-    return not found and text.startswith("No ") and "was found in" in text
+    return not found and text.startswith(("No ", "The provided documents do not"))
 
 
 def ask(

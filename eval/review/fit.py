@@ -126,6 +126,19 @@ def two_fold(cells: list[Ranked]) -> Counts:
     return total
 
 
+def reader_two_fold(cells: list[Ranked]) -> tuple[int, int]:
+    """The reader's questions right (of all) with thresholds fitted on the other half."""
+    names = sorted({c.contract for c in cells})
+    asked = [c for c in cells if clause_kinds()[c.kind].ask is not None]
+    right = 0
+    for fold in (0, 1):
+        held = set(names[fold::2])
+        limits = fit_reader([c for c in asked if c.contract not in held])
+        for c in (c for c in asked if c.contract in held):
+            right += _right([c], limits[c.kind])
+    return right, len(asked)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="save the thresholds")
@@ -136,6 +149,10 @@ def main() -> None:
     fitted, check = counts(cells, limits), two_fold(cells)
     print(f"fitted on the half: F1 {fitted.f1:.3f} ({fitted})")
     print(f"two-fold check: F1 {check.f1:.3f} ({check})")
+    right, asked = reader_two_fold(cells)
+    fitted_right = sum(_right([c], reader[c.kind]) for c in cells if c.kind in reader)
+    print(f"reader questions right, fitted: {fitted_right}/{asked}; two-fold check:"
+          f" {right}/{asked} = {right / asked:.3f}")  # fmt: skip
     if args.write:
         body = {
             "fitted_on": "../shared/data/benchmarks/cuad (40 contracts), python -m eval.review.fit",
