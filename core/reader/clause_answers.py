@@ -18,6 +18,7 @@ from core.reader.questions import wants_summary
 from core.reader.sentences import Sentence, split_sentences
 
 READER = "reader"  # the thresholds fitted for the questions' accuracy
+BUDGET = 400  # sentences a question embeds at most, per document
 
 
 class _Passage(Protocol):
@@ -68,7 +69,7 @@ def clause_answer(
 
 def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
     contract = (contracts or {}).get(doc)
-    found = finder.find(parts, [k.name for k in kinds], contract, READER)
+    found = finder.find(parts, [k.name for k in kinds], contract, READER, BUDGET)
     quoted, seen = [], set()
     for kind in kinds:
         for s in found[kind.name].quotes:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,8 +28,10 @@ import yaml
 
 from core.embeddings.embedders import Embedder
 from core.reader import contract_sentences as rc
+from core.reader.answer_types import holds
 from core.reader.contract import Contract
 from core.reader.sentences import Sentence, split_sentences
+from core.text.lexical import terms
 
 HERE = Path(__file__).parent
 KINDS_FILE = HERE / "clause_kinds.yaml"
@@ -38,6 +42,8 @@ NEAR = 0.04  # a sentence this close to the best is quoted with it
 MAX_QUOTES = 3
 PASSAGES = 6  # candidate clauses kept as what the finder read closest
 _EMBED_CHARS = 400
+_DATE = frozenset({"date"})
+CACHED = 20_000  # sentence vectors kept (384 floats each: about 30 MB)
 _TITLE = re.compile(r"\b(?:agreement|contract|amendment|licen[cs]e|lease|plan|addendum)\b", re.I)
 
 
@@ -117,10 +123,15 @@ def asked_kinds(question: str) -> list[ClauseKind]:
 class ClauseFinder:
     """Finds clauses of given kinds in one document's passages; embeds each sentence once."""
 
-    def __init__(self, embedder: Embedder | None, limits: Mapping[str, float] | None = None):
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        limits: Mapping[str, float] | None = None,
+    ):
         self.embedder = embedder
         self.limits = dict(limits) if limits is not None else None
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def threshold(self, kind: str, purpose: str = "thresholds") -> float:
         """The score a kind's best sentence must reach to count as found."""
@@ -133,9 +144,13 @@ class ClauseFinder:
         kinds: Sequence[str],
         contract: Contract | None = None,
         purpose: str = "thresholds",
+        budget: int | None = None,
     ) -> dict[str, Finding]:
         """A Finding per kind name for one document's passages (its pages, in order);
-        `purpose` picks the thresholds: "thresholds" (review cells) or "reader"."""
+        `purpose` picks the thresholds: "thresholds" (review cells) or "reader". At most
+        `budget` sentences are embedded (None: all): the ones worded or headed like an
+        asked kind first, then those sharing most words with its descriptions, so a
+        question about a 400-page manual stays quick."""
         known = clause_kinds()
         sentences = [s for i, p in enumerate(passages) for s in split_sentences(p.text, i)]
         if not sentences:
@@ -148,29 +163,39 @@ class ClauseFinder:
             by_passage.setdefault(s.passage, []).append(s)
         texts = [p.text for p in passages]
         ranked = [known[k] for k in kinds if k in known and not known[k].source]
-        scores = self.scores(sentences, ranked, view, by_passage, texts)
+        scores = self.scores(sentences, ranked, view, by_passage, texts, budget)
         out = {}
         for name in kinds:
             kind = known.get(name)
             if kind is not None and kind.source:
                 quoted = _read(kind.source, name, view, by_passage, sentences)
-                out[name] = Finding(name, bool(quoted), 1.0 if quoted else 0.0, quoted, quoted)
+                read = _considered(kind.source, quoted, sentences)
+                out[name] = Finding(name, bool(quoted), 1.0 if quoted else 0.0, quoted, read)
             elif kind is not None:
                 out[name] = self._decide(name, scores[name], sentences, purpose)
             else:
                 out[name] = Finding(name, False, 0.0)
         return out
 
-    def scores(self, sentences, kinds, view, by_passage, texts) -> dict[str, np.ndarray]:
+    def scores(
+        self, sentences, kinds, view, by_passage, texts, budget=None
+    ) -> dict[str, np.ndarray]:
         """Each ranked kind's score for every sentence."""
         if not kinds:
             return {}
-        cosines = self._cosines([s.text for s in sentences], kinds)
+        cues = {
+            k.name: np.array([bool(k.cue and k.cue.search(s.text)) for s in sentences])
+            for k in kinds
+        }
+        heads = {k.name: _in_sections(view, k, by_passage, texts, sentences) for k in kinds}
+        keep = _within_budget(sentences, kinds, cues, heads, budget)
+        cosines = self._cosines([sentences[i].text for i in keep], kinds)
         out = {}
         for kind in kinds:
-            cue = np.array([bool(kind.cue and kind.cue.search(s.text)) for s in sentences])
-            headed = _in_sections(view, kind, by_passage, texts, sentences)
-            score = cosines[kind.name] + CUE_WEIGHT * cue + HEADING_WEIGHT * headed
+            cue, headed = cues[kind.name], heads[kind.name]
+            cosine = np.zeros(len(sentences))
+            cosine[keep] = cosines[kind.name]
+            score = cosine + CUE_WEIGHT * cue + HEADING_WEIGHT * headed
             if kind.opposite is not None:  # "non-exclusive" says there is none
                 against = [bool(kind.opposite.search(s.text)) for s in sentences]
                 score -= 2 * CUE_WEIGHT * np.array(against)
@@ -191,20 +216,48 @@ class ClauseFinder:
     def _cosines(self, texts: list[str], kinds: Sequence[ClauseKind]) -> dict[str, np.ndarray]:
         if self.embedder is None:
             return {k.name: np.zeros(len(texts)) for k in kinds}
-        rows = self._unit([" ".join(t.split())[:_EMBED_CHARS] for t in texts])
+        rows = self._cached([" ".join(t.split())[:_EMBED_CHARS] for t in texts])
         out = {}
         for kind in kinds:
             phrases = [kind.description, *kind.paraphrases]
-            missing = [p for p in phrases if p not in self._vectors]
-            if missing:
-                self._vectors.update(zip(missing, self._unit(missing), strict=True))
-            matrix = np.stack([self._vectors[p] for p in phrases])
+            matrix = self._cached(phrases)
             out[kind.name] = (rows @ matrix.T).max(axis=1)
         return out
+
+    def _cached(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of sentences, each embedded once while it stays among the last
+        CACHED (a document's next question, or the next review of it, embeds nothing)."""
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        fresh = dict(zip(missing, self._unit(missing), strict=True)) if missing else {}
+        with self._lock:
+            self._vectors.update(fresh)
+            rows = np.stack([fresh.get(t, self._vectors.get(t)) for t in texts])
+            for t in texts:
+                self._vectors.move_to_end(t)
+            while len(self._vectors) > CACHED:
+                self._vectors.popitem(last=False)
+        return rows
 
     def _unit(self, texts: list[str]) -> np.ndarray:
         vectors = np.asarray(self.embedder.embed(texts), dtype=np.float32)
         return vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+
+
+def _within_budget(sentences, kinds, cues, heads, budget: int | None) -> np.ndarray:
+    """Indices of the sentences to embed: all, or the budget's most likely."""
+    n = len(sentences)
+    if budget is None or n <= budget:
+        return np.arange(n)
+    marked = np.zeros(n)
+    for k in kinds:
+        marked += cues[k.name] + heads[k.name]
+    words = {w for k in kinds for p in (k.description, *k.paraphrases) for w in terms(p)}
+    shared = np.array([len(words.intersection(terms(s.text))) for s in sentences])
+    order = np.lexsort((-shared, -marked))  # marked first, then by shared words
+    return np.sort(order[:budget])
 
 
 def _in_sections(view, kind: ClauseKind, by_passage, texts, sentences) -> np.ndarray:
@@ -219,6 +272,15 @@ def _in_sections(view, kind: ClauseKind, by_passage, texts, sentences) -> np.nda
     for j, s in enumerate(sentences):
         marks[j] = (s.passage, s.start) in inside
     return marks
+
+
+def _considered(source: str, quoted: list[Sentence], sentences: list[Sentence]):
+    """What was read for a title, parties or date: the quoted sentences and, for a date,
+    the other dated sentences (the first few of the contract)."""
+    if source != "dates":
+        return quoted
+    dated = [s for s in sentences if holds(_DATE, s.text) and s not in quoted]
+    return (quoted + dated)[:PASSAGES]
 
 
 def _read(source: str, name: str, view, by_passage, sentences: list[Sentence]) -> list[Sentence]:
