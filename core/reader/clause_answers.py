@@ -4,10 +4,15 @@ cause?". Each document is read on its own: where its best clause of the asked ki
 clears the reader's calibrated threshold, the answer quotes it; where it does not, the
 answer says plainly "No <clause> was found in <file>.", quoting a sentence that says
 there is none where there is one ("the appointment is non-exclusive"). An answer over
-several documents labels each part with its file: as good as each document's alone."""
+several documents labels each part with its file: as good as each document's alone.
+A kind the fit never lets be found (too rare in the half) answers only yes/no questions
+("Is a termination fee payable?"); "What termination fee is payable?" is left to the
+ranked reader, and so is every question when there is no embedder (the thresholds were
+fitted with it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -18,6 +23,10 @@ from core.reader.questions import wants_summary
 from core.reader.sentences import Sentence, split_sentences
 
 READER = "reader"  # the thresholds fitted for the questions' accuracy
+NEVER = 9.0  # a threshold the fit set over every score: that kind is never "found"
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|does|do|can|may|must|has|have|will|shall|could|would)\b", re.IGNORECASE
+)
 BUDGET = 400  # sentences a question embeds at most, per document
 
 
@@ -43,7 +52,11 @@ def clause_answer(
 ) -> ClauseAnswer | None:
     """The answer from the clauses of the kinds the question asks about; None when it
     asks about none (the reader answers it its other ways)."""
+    if finder.embedder is None:  # the thresholds were fitted with the embedder
+        return None
     kinds = asked_kinds(question)
+    if not _yes_no(question):  # "what fee is payable?" presumes one: never a fitted "no"
+        kinds = [k for k in kinds if finder.threshold(k.name, READER) < NEVER]
     if not kinds or not passages or (wants_summary(question) and len(kinds) > 1):
         return None
     order: dict[str, list[int]] = {}
@@ -89,6 +102,11 @@ def _opposite(kinds: list[ClauseKind], parts: Sequence[_Passage]) -> list[Senten
         for s in split_sentences(p.text, i)
         if any(m.search(s.text) for m in marks)
     ]
+
+
+def _yes_no(question: str) -> bool:
+    """Whether the question asks whether there is such a clause ("Is there ...?")."""
+    return _YES_NO.match(question) is not None
 
 
 def _names(kinds: list[ClauseKind]) -> str:
