@@ -63,20 +63,24 @@ def clause_answer(
     for i, p in enumerate(passages):
         order.setdefault(p.document_id, []).append(i)
     several = len(order) > 1
-    chunks, cites, found = [], [], False
+    answers = []  # (found here, best score, text, citations), one per document
     for doc, index in order.items():
         name = (labels or {}).get(doc, doc)
         parts = [passages[i] for i in index]
-        text, quoted = _one_document(finder, kinds, parts, contracts, doc)
+        text, quoted, best = _one_document(finder, kinds, parts, contracts, doc)
         here = bool(quoted)
-        found = found or here
         if not here:
             text = f"No {_names(kinds)} was found in {name}."
             quoted = _opposite(kinds, parts)[:1]
             if quoted:
                 text += " It says: " + " ".join(quoted[0].text.split())
-        cites += [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
-        chunks.append(f"[{name}] {text}" if several and here else text)
+        text = f"[{name}] {text}" if several and here else text
+        cited = [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
+        answers.append((here, best, text, cited))
+    answers.sort(key=lambda a: (not a[0], -a[1]))  # the clauses found first, best first
+    chunks = [a[2] for a in answers]
+    cites = [c for a in answers for c in a[3]]
+    found = any(a[0] for a in answers)
     return ClauseAnswer("\n\n".join(chunks), found, cites)
 
 
@@ -89,7 +93,8 @@ def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
             if (s.passage, s.start) not in seen:
                 seen.add((s.passage, s.start))
                 quoted.append(replace(s))
-    return " ".join(" ".join(s.text.split()) for s in quoted), quoted
+    best = max((found[k.name].score for k in kinds), default=0.0)
+    return " ".join(" ".join(s.text.split()) for s in quoted), quoted, best
 
 
 def _opposite(kinds: list[ClauseKind], parts: Sequence[_Passage]) -> list[Sentence]:

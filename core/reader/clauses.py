@@ -36,7 +36,7 @@ from core.text.lexical import terms
 HERE = Path(__file__).parent
 KINDS_FILE = HERE / "clause_kinds.yaml"
 THRESHOLDS_FILE = HERE / "clause_thresholds.json"
-CUE_WEIGHT = 0.15
+CUE_WEIGHT = 0.30
 HEADING_WEIGHT = 0.10
 NEAR = 0.04  # a sentence this close to the best is quoted with it
 MAX_QUOTES = 3
