@@ -76,10 +76,12 @@ def clause_answer(
                 text += " It says: " + " ".join(quoted[0].text.split())
         text = f"[{name}] {text}" if several and here else text
         cited = [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
-        answers.append((here, best, text, cited))
-    answers.sort(key=lambda a: (not a[0], -a[1]))  # the clauses found first, best first
-    chunks = [a[2] for a in answers]
-    cites = [c for a in answers for c in a[3]]
+        answers.append((here, _names_it(question, name), best, text, cited))
+    # The clauses found first; of those, the document the question names ("the
+    # sponsorship agreement"), then the best.
+    answers.sort(key=lambda a: (not a[0], not a[1], -a[2]))
+    chunks = [a[3] for a in answers]
+    cites = [c for a in answers for c in a[4]]
     found = any(a[0] for a in answers)
     return ClauseAnswer("\n\n".join(chunks), found, cites)
 
@@ -107,6 +109,13 @@ def _opposite(kinds: list[ClauseKind], parts: Sequence[_Passage]) -> list[Senten
         for s in split_sentences(p.text, i)
         if any(m.search(s.text) for m in marks)
     ]
+
+
+def _names_it(question: str, label: str) -> bool:
+    """Whether the question names the document (a word of five letters or more of its
+    file name: "sponsorship" for "...-SPONSORSHIP AGREEMENT.PDF")."""
+    named = {w for w in re.findall(r"[a-z]{5,}", label.lower())} - {"agreement", "contract"}
+    return any(w in named for w in re.findall(r"[a-z]{5,}", question.lower()))
 
 
 def _yes_no(question: str) -> bool:
