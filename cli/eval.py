@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.eval_retrieval import retrieval_command
+from cli.eval_review import questions_command, review_command
 from cli.eval_router import router_command
 from eval.common.paths import default_out
 from eval.niah.haystack import default_haystack_dir, parse_length
@@ -21,12 +22,14 @@ from eval.niah.suites import SUITES, Grid
 from eval.niah.summary import by_mode
 
 eval_app = typer.Typer(
-    help="Evaluate the service end to end: needles in haystacks, retrieval benchmarks."
+    help="Evaluate the service end to end: needles in haystacks, retrieval, reviews."
 )
 
 
 eval_app.command("router")(router_command)
 eval_app.command("retrieval")(retrieval_command)
+eval_app.command("review")(review_command)
+eval_app.command("questions")(questions_command)
 
 
 def register(app: typer.Typer) -> None:

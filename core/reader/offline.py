@@ -25,6 +25,8 @@ from core.embeddings.embedders import Embedder
 from core.llm.types import Usage
 from core.reader.answer_types import holds, question_types
 from core.reader.answers import CLAUSE_BOOST, SECTION_BOOST, UNSURE, Part, compose, contract_parts
+from core.reader.clause_answers import clause_answer
+from core.reader.clauses import ClauseFinder
 from core.reader.contract import Contract
 from core.reader.sentences import Sentence, split_sentences
 from core.text.lexical import terms
@@ -100,6 +102,7 @@ class OfflineReader:
         threshold: float | None = None,
     ) -> None:
         self.embedder = embedder
+        self.finder = ClauseFinder(embedder)  # shared with the offline review cells
         self.encoding = encoding
         self.candidates = candidates  # how many BM25 hits are embedded and re-scored
         # Calibrated on CUAD questions against off-topic ones (tests/core/test_reader.py):
@@ -121,15 +124,20 @@ class OfflineReader:
         id, used where the passages are that document's whole pages; `labels` name the
         documents when an answer draws on more than one."""
         start = time.perf_counter()
-        sentences = [s for i, p in enumerate(passages) for s in split_sentences(p.text, i)]
-        parts, boost = contract_parts(question, passages, sentences, contracts)
-        if not parts:
-            picked, sure = self._pick(question, sentences, max(1, max_sentences), boost)
-            parts = _by_document(picked, passages, "" if sure else UNSURE)
-        text, cites = compose(parts, passages, labels)
-        citations = [Citation(doc, page, quote) for doc, page, quote in cites]
-        found = bool(citations)
-        text = text if found else NOT_FOUND
+        clause = clause_answer(self.finder, question, passages, contracts, labels)
+        if clause is not None:  # a clause question: the finder decides, per document
+            text, found = clause.text, clause.found
+            citations = [Citation(doc, page, quote) for doc, page, quote in clause.citations]
+        else:
+            sentences = [s for i, p in enumerate(passages) for s in split_sentences(p.text, i)]
+            parts, boost = contract_parts(question, passages, sentences, contracts)
+            if not parts:
+                picked, sure = self._pick(question, sentences, max(1, max_sentences), boost)
+                parts = _by_document(picked, passages, "" if sure else UNSURE)
+            text, cites = compose(parts, passages, labels)
+            citations = [Citation(doc, page, quote) for doc, page, quote in cites]
+            found = bool(citations)
+            text = text if found else NOT_FOUND
         context = "\n".join(p.text for p in passages)
         usage = Usage(
             input_tokens=count_tokens(f"{question}\n{context}", self.encoding),

@@ -27,6 +27,15 @@ _DATES = (
     ),
     re.compile(r"\b(?P<m>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})\b"),
 )
+# "the laws of the State of New York", "the laws of England and Wales", "Delaware law"
+_LAW = re.compile(
+    r"\blaws?\s+of\s+(?:the\s+)?(?:(?:State|Commonwealth|Province|Republic)\s+of\s+)?"
+    r"(?P<place>(?:[A-Z][\w.'-]*)(?:\s+(?:and\s+)?[A-Z][\w.'-]*){0,3}"
+    r"(?:\s+of\s+[A-Z]\w+)?)"
+    r"|\b(?P<adj>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+law\b"
+)
+_NOT_PLACE = frozenset({"United", "The", "This", "Such", "Applicable", "Governing", "Federal"})
+_GOVERNING = re.compile(r"\bgovern\w*\s+law|\bwhich\s+state", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\$?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
 MAX_TEXT = 300
 
@@ -39,6 +48,8 @@ def value_of(field: Field, found: bool, quotes: Sequence[str]) -> Any:
     if not found or not quotes:
         return None
     text = " ".join(" ".join(q.split()) for q in quotes)
+    if field.type == "text" and _GOVERNING.search(f"{field.name} {field.question}"):
+        return governing_law(text) or text[:MAX_TEXT]
     if field.type == "date":
         return first_date(text)
     if field.type == "number":
@@ -65,3 +76,14 @@ def first_date(text: str) -> str | None:
                 continue
             found.append((m.start(), day))
     return min(found)[1].isoformat() if found else None
+
+
+def governing_law(text: str) -> str | None:
+    """The state or country whose laws the text names ("New York", "England and Wales")."""
+    for m in _LAW.finditer(text):
+        place = (m.group("place") or m.group("adj") or "").strip(" .,")
+        if place and place.split()[0] not in _NOT_PLACE:
+            return place
+        if place.startswith("United States"):
+            return "United States"
+    return None

@@ -1,0 +1,128 @@
+"""Clause questions answered by the clause finder (core/reader/clauses.py): "Is there a
+non-compete?", "Which state's law governs?", "Can either party terminate without
+cause?". Each document is read on its own: where its best clause of the asked kind
+clears the reader's calibrated threshold, the answer quotes it; where it does not, the
+answer says plainly "No <clause> was found in <file>.", quoting a sentence that says
+there is none where there is one ("the appointment is non-exclusive"). An answer over
+several documents labels each part with its file: as good as each document's alone.
+A kind the fit never lets be found (too rare in the half) answers only yes/no questions
+("Is a termination fee payable?"); "What termination fee is payable?" is left to the
+ranked reader, and so is every question when there is no embedder (the thresholds were
+fitted with it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from core.reader.clauses import ClauseFinder, ClauseKind, asked_kinds
+from core.reader.contract import Contract
+from core.reader.questions import wants_summary
+from core.reader.sentences import Sentence, split_sentences
+
+READER = "reader"  # the thresholds fitted for the questions' accuracy
+NEVER = 9.0  # a threshold the fit set over every score: that kind is never "found"
+_YES_NO = re.compile(
+    r"^\W*(?:is|are|does|do|can|may|must|has|have|will|shall|could|would)\b", re.IGNORECASE
+)
+BUDGET = 400  # sentences a question embeds at most, per document
+
+
+class _Passage(Protocol):
+    document_id: str
+    page: int
+    text: str
+
+
+@dataclass
+class ClauseAnswer:
+    text: str
+    found: bool
+    citations: list[tuple[str, int, str]]  # (document id, page, verbatim quote)
+
+
+def clause_answer(
+    finder: ClauseFinder,
+    question: str,
+    passages: Sequence[_Passage],
+    contracts: Mapping[str, Contract] | None,
+    labels: Mapping[str, str] | None,
+) -> ClauseAnswer | None:
+    """The answer from the clauses of the kinds the question asks about; None when it
+    asks about none (the reader answers it its other ways)."""
+    if finder.embedder is None:  # the thresholds were fitted with the embedder
+        return None
+    kinds = asked_kinds(question)
+    if not _yes_no(question):  # "what fee is payable?" presumes one: never a fitted "no"
+        kinds = [k for k in kinds if finder.threshold(k.name, READER) < NEVER]
+    if not kinds or not passages or (wants_summary(question) and len(kinds) > 1):
+        return None
+    order: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        order.setdefault(p.document_id, []).append(i)
+    several = len(order) > 1
+    answers = []  # (found here, best score, text, citations), one per document
+    for doc, index in order.items():
+        name = (labels or {}).get(doc, doc)
+        parts = [passages[i] for i in index]
+        text, quoted, best = _one_document(finder, kinds, parts, contracts, doc)
+        here = bool(quoted)
+        if not here:
+            text = f"No {_names(kinds)} was found in {name}."
+            quoted = _opposite(kinds, parts)[:1]
+            if quoted:
+                text += " It says: " + " ".join(quoted[0].text.split())
+        text = f"[{name}] {text}" if several and here else text
+        cited = [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
+        answers.append((here, _names_it(question, name), best, text, cited))
+    # The clauses found first; of those, the document the question names ("the
+    # sponsorship agreement"), then the best.
+    answers.sort(key=lambda a: (not a[0], not a[1], -a[2]))
+    chunks = [a[3] for a in answers]
+    cites = [c for a in answers for c in a[4]]
+    found = any(a[0] for a in answers)
+    return ClauseAnswer("\n\n".join(chunks), found, cites)
+
+
+def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
+    contract = (contracts or {}).get(doc)
+    found = finder.find(parts, [k.name for k in kinds], contract, READER, BUDGET)
+    quoted, seen = [], set()
+    for kind in kinds:
+        for s in found[kind.name].quotes:
+            if (s.passage, s.start) not in seen:
+                seen.add((s.passage, s.start))
+                quoted.append(replace(s))
+    best = max((found[k.name].score for k in kinds), default=0.0)
+    return " ".join(" ".join(s.text.split()) for s in quoted), quoted, best
+
+
+def _opposite(kinds: list[ClauseKind], parts: Sequence[_Passage]) -> list[Sentence]:
+    """Sentences saying the contract has none of the kind ("the appointment is
+    non-exclusive"), to quote beside "No ... was found"."""
+    marks = [k.opposite for k in kinds if k.opposite is not None]
+    return [
+        s
+        for i, p in enumerate(parts)
+        for s in split_sentences(p.text, i)
+        if any(m.search(s.text) for m in marks)
+    ]
+
+
+def _names_it(question: str, label: str) -> bool:
+    """Whether the question names the document (a word of five letters or more of its
+    file name: "sponsorship" for "...-SPONSORSHIP AGREEMENT.PDF")."""
+    named = {w for w in re.findall(r"[a-z]{5,}", label.lower())} - {"agreement", "contract"}
+    return any(w in named for w in re.findall(r"[a-z]{5,}", question.lower()))
+
+
+def _yes_no(question: str) -> bool:
+    """Whether the question asks whether there is such a clause ("Is there ...?")."""
+    return _YES_NO.match(question) is not None
+
+
+def _names(kinds: list[ClauseKind]) -> str:
+    names = [k.plain + ("" if k.plain.endswith("clause") else " clause") for k in kinds]
+    return " or ".join(names)
