@@ -29,7 +29,14 @@ from query.routing.plan import (
     RoutePlan,
     SizedDocument,
 )
-from query.routing.rules import by_rules, fastest, forced, question_scope, within_latency
+from query.routing.rules import (
+    by_rules,
+    fastest,
+    forced,
+    offline_whole,
+    question_scope,
+    within_latency,
+)
 
 OFFLINE_NOTE = "; the offline reader answers because no model key is configured"
 
@@ -49,8 +56,11 @@ def plan(
     _check_request(policy, documents)
     opts = options(question, documents, catalog, policy)
     scope = question_scope(question, len(documents), policy)
-    pick = learned_pick(question, opts, policy, scope, router)
-    if pick is not None:
+    whole = offline_whole(question, opts, policy)
+    pick = None if whole else learned_pick(question, opts, policy, scope, router)
+    if whole is not None:
+        chosen, reason = whole
+    elif pick is not None:
         chosen, reason = pick.chosen, pick.reason
     elif policy.mode in ("stuff", "rag"):
         chosen, reason = forced(opts, policy)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from core.reader.questions import question_kind
 from query.routing.latency import (
     doing,
     limit_words,
@@ -63,6 +64,25 @@ def forced(opts: Options, policy: Policy) -> tuple[Option, str]:
         )
     window = opts.window(chosen, opts.shape_long)
     return chosen, f"stuff was requested; {opts.subject} {opts.verb} {window}"
+
+
+def offline_whole(question: str, opts: Options, policy: Policy) -> tuple[Option, str] | None:
+    """Offline, in auto mode, a question the reader knows (the parties, a date, a clause)
+    reads the whole documents where they fit: the reader finds its answer by the
+    contract's own structure (preamble, sections, signature blocks), which retrieved
+    passages lose, and reading costs nothing either way. None where this does not apply."""
+    kind = question_kind(question)
+    if not opts.offline or policy.mode != "auto" or kind is None:
+        return None
+    whole = opts.stuff_cheap if opts.small else opts.stuff_long
+    if whole.missing or not whole.fits:
+        return None
+    asked, it = kind.name.replace("_", " "), "it is" if opts.n_documents == 1 else "they are"
+    return whole, (
+        f"a question the offline reader knows ({asked}), and {opts.subject} {opts.verb}"
+        f" {opts.window(whole, opts.shape_long)}, so {it} read whole: the contract's"
+        " structure finds the clause, and reading costs nothing"
+    )
 
 
 def by_rules(question: str, opts: Options, policy: Policy, scope: str) -> tuple[Option, str]:
