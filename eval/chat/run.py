@@ -14,6 +14,7 @@ from eval.chat.data import Conversation
 from eval.chat.result import CONDITIONS, ChatResult
 from eval.chat.scoring import lands
 from eval.common.results import ResultsFile
+from eval.common.service import upload_ready
 from eval.common.tables import markdown_table
 
 
@@ -44,15 +45,7 @@ class Summary:
 
 def upload_all(client: FolioClient, pdfs: Sequence[Path]) -> dict[str, str]:
     """Each contract uploaded and ready: file name -> document id."""
-    ids = {}
-    for path in pdfs:
-        doc, _ = client.upload(path)
-        ids[path.name] = doc["id"]
-    for name, doc_id in ids.items():
-        done = client.wait(doc_id, timeout_s=900)
-        if done["status"] != "ready":
-            raise RuntimeError(f"{name} failed to ingest: {done.get('error')}")
-    return ids
+    return upload_ready(client, {path.name: path for path in pdfs}, timeout_s=900)
 
 
 def run_chat(

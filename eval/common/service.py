@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -49,6 +50,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def upload_ready(
+    client: FolioClient, pdfs: Mapping[str, Path], timeout_s: float = 1800.0
+) -> dict[str, str]:
+    """Upload every PDF (name -> path), then wait until each is ready: name -> document
+    id. A document that fails to ingest is an error naming it and the service's reason."""
+    ids = {name: client.upload(pdf)[0]["id"] for name, pdf in pdfs.items()}
+    for name, doc_id in ids.items():
+        doc = client.wait(doc_id, timeout_s=timeout_s)
+        if doc["status"] != "ready":
+            raise RuntimeError(f"{name} did not ingest: {doc.get('error')}")
+    return ids
 
 
 def folio_command() -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from client import FolioClient
+from eval.common.service import upload_ready
 from eval.retrieval.data import Benchmark, BenchQuery
 from eval.retrieval.metrics import K_VALUES, Located, TextSpace, score
 from eval.retrieval.result import RetrievalResult
@@ -47,14 +48,8 @@ class Corpus:
 
 def upload(client: FolioClient, bench: Benchmark, timeout_s: float = 1800.0) -> Corpus:
     """Upload every document, wait until each is ready; a failed one is an error."""
-    ids = {}
-    for key, pdf in sorted(bench.documents.items()):
-        doc, _ = client.upload(pdf)
-        ids[key] = doc["id"]
-    for key, doc_id in ids.items():
-        doc = client.wait(doc_id, timeout_s=timeout_s)
-        if doc["status"] != "ready":
-            raise RuntimeError(f"{bench.name} document {key} failed: {doc.get('error')}")
+    pdfs = dict(sorted(bench.documents.items()))
+    ids = upload_ready(client, pdfs, timeout_s)  # a failed one names its key
     spaces = {key: TextSpace(extracted_pages(pdf)) for key, pdf in bench.documents.items()}
     return Corpus(ids, spaces)
 

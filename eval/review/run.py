@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from client import FolioClient
+from eval.common.service import upload_ready
 from eval.review.data import ReviewBench
 from eval.review.result import CellResult
 from eval.review.scoring import evidence, outcome
@@ -14,12 +15,7 @@ from eval.review.scoring import evidence, outcome
 
 def upload(client: FolioClient, bench: ReviewBench, timeout_s: float = 1800.0) -> dict[str, str]:
     """contract name -> document id, every one ready (a failed upload is an error)."""
-    ids = {c.name: client.upload(c.pdf)[0]["id"] for c in bench.contracts}
-    for name, doc_id in ids.items():
-        doc = client.wait(doc_id, timeout_s=timeout_s)
-        if doc["status"] != "ready":
-            raise RuntimeError(f"{name} did not ingest: {doc.get('error')}")
-    return ids
+    return upload_ready(client, {c.name: c.pdf for c in bench.contracts}, timeout_s)
 
 
 def review(
