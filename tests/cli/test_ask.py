@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 
 from cli.ask import _show
 from cli.main import app
-from eval.common.service import free_port
-from ingest.pipeline import ingest_document
+from tests.cli.local_data import ingest_for_cli
 
 runner = CliRunner()
 CONTRACT = "legal/cuad/IVILLAGEINC_03_17_1999-EX-10.16-SPONSORSHIP AGREEMENT.PDF"
@@ -22,13 +21,7 @@ QUESTION = "When can either party terminate?"
 def test_offline_answer_once_with_a_plain_route_and_no_escalation(
     settings, ingestor, shared_data, monkeypatch
 ) -> None:
-    pdf = shared_data / CONTRACT
-    sha, size = ingestor.files.put_file(pdf)
-    doc, _ = ingestor.registry.create_or_get(settings.tenant_id, pdf.name, sha, size)
-    assert ingest_document(doc.id, ingestor).status == "ready"
-    ingestor.store.client.close()  # the CLI opens the embedded store itself
-    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("FOLIO_PORT", str(free_port()))  # no server answers there
+    ingest_for_cli(shared_data / CONTRACT, settings, ingestor, monkeypatch)
     # Passages smaller than the contract: the learned router decides, as over a long one.
     monkeypatch.setenv("FOLIO_ROUTE_RETRIEVAL_BUDGET", "500")
 

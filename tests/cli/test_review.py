@@ -11,9 +11,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cli.main import app
-from eval.common.service import free_port
-from ingest.pipeline import ingest_document
 from tests.api.uploading import SMALL_PDFS
+from tests.cli.local_data import ingest_for_cli
 
 runner = CliRunner()
 FIELDS = [
@@ -26,12 +25,7 @@ def test_review_fills_prints_and_exports_the_table(
     settings, ingestor, shared_data, tmp_path, monkeypatch
 ):
     pdf = shared_data / SMALL_PDFS[7]
-    sha, size = ingestor.files.put_file(pdf)
-    doc, _ = ingestor.registry.create_or_get(settings.tenant_id, pdf.name, sha, size)
-    assert ingest_document(doc.id, ingestor).status == "ready"
-    ingestor.store.client.close()  # the CLI opens the embedded store itself
-    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("FOLIO_PORT", str(free_port()))  # no server answers there
+    ingest_for_cli(pdf, settings, ingestor, monkeypatch)
     fields = tmp_path / "fields.json"
     fields.write_text(json.dumps(FIELDS))
     out_csv, out_xlsx = tmp_path / "t.csv", tmp_path / "t.xlsx"

@@ -7,8 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from cli.main import app
-from eval.common.service import free_port
-from ingest.pipeline import ingest_document
+from tests.cli.local_data import ingest_for_cli
 
 runner = CliRunner()
 
@@ -17,12 +16,7 @@ def test_search_prints_passages_as_a_table_and_as_json(
     settings, ingestor, shared_data, monkeypatch
 ) -> None:
     pdf = shared_data / "benchmarks" / "contractnli" / "docs" / "BTS_NDA.pdf"
-    sha, size = ingestor.files.put_file(pdf)
-    doc, _ = ingestor.registry.create_or_get(settings.tenant_id, pdf.name, sha, size)
-    assert ingest_document(doc.id, ingestor).status == "ready"
-    ingestor.store.client.close()  # the CLI opens the embedded store itself
-    monkeypatch.setenv("FOLIO_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("FOLIO_PORT", str(free_port()))  # no server answers there
+    doc_id = ingest_for_cli(pdf, settings, ingestor, monkeypatch)
 
     result = runner.invoke(
         app, ["search", "return of confidential information", "-k", "3", "--json"]
@@ -30,10 +24,10 @@ def test_search_prints_passages_as_a_table_and_as_json(
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert [p["rank"] for p in body["results"]] == [1, 2, 3]
-    pages = "\n\n".join(p.text for p in ingestor.pages.read(doc.id))
+    pages = "\n\n".join(p.text for p in ingestor.pages.read(doc_id))
     assert all(p["text"] in pages and p["filename"] == "BTS_NDA.pdf" for p in body["results"])
 
-    table = runner.invoke(app, ["search", "return of confidential information", "--doc", doc.id])
+    table = runner.invoke(app, ["search", "return of confidential information", "--doc", doc_id])
     assert table.exit_code == 0, table.output
     assert "BTS_NDA.pdf" in table.output and "passages" in table.output
 
