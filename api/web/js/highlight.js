@@ -15,6 +15,33 @@ export function fold(text) {
     .replace(/\s+/g, "");
 }
 
+/** Where the quote's pieces stand in `haystack` (folded text): [start, end) ranges of
+ * folded characters, in order, up to the first piece not found; a piece with no exact
+ * match takes the longest start of it that is there (30 characters at least). `result`:
+ * exact, partial or none. The highlight and the answer's [n] markers both use it. */
+export function findQuote(haystack, quote) {
+  const pieces = quote.split(ELLIPSIS).map(fold).filter(Boolean);
+  const found = [];
+  let at = 0;
+  let result = pieces.length ? "exact" : "none";
+  for (const piece of pieces) {
+    let start = haystack.indexOf(piece, at);
+    let length = piece.length;
+    for (let n = piece.length - 1; start < 0 && n >= Math.min(30, piece.length); n--) {
+      start = haystack.indexOf(piece.slice(0, n), at);
+      length = n;
+    }
+    if (start < 0) {
+      result = found.length ? "partial" : "none";
+      break;
+    }
+    if (length < piece.length) result = "partial";
+    found.push([start, start + length]);
+    at = start + length;
+  }
+  return { found, result };
+}
+
 /** Wrap the quote's characters in <mark class="hl"> across text-layer spans; a quote
  * with an ellipsis is found piece by piece, in order. Returns exact, partial or none. */
 export function highlight(spans, quote) {
@@ -29,27 +56,7 @@ export function highlight(spans, quote) {
       }
     }
   });
-  const haystack = hay.join("");
-  const pieces = quote.split(ELLIPSIS).map(fold).filter(Boolean);
-  const found = [];
-  let at = 0;
-  let result = pieces.length ? "exact" : "none";
-  for (const piece of pieces) {
-    let start = haystack.indexOf(piece, at);
-    let length = piece.length;
-    // Else the longest start of the piece that is on the page (30 characters at least).
-    for (let n = piece.length - 1; start < 0 && n >= Math.min(30, piece.length); n--) {
-      start = haystack.indexOf(piece.slice(0, n), at);
-      length = n;
-    }
-    if (start < 0) {
-      result = found.length ? "partial" : "none";
-      break;
-    }
-    if (length < piece.length) result = "partial";
-    found.push([start, start + length]);
-    at = start + length;
-  }
+  const { found, result } = findQuote(hay.join(""), quote);
   const ranges = new Map(); // span index -> [[from, to) in its text, ...]
   for (const [from, to] of found) {
     for (let k = from; k < to; k++) {

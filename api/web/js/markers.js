@@ -2,9 +2,8 @@
 // (an offline answer is built from its quotes), else after the sentence that shares the
 // most words with the quote (a model's paraphrase), else at the end of the answer.
 
-import { fold } from "./highlight.js";
+import { findQuote, fold } from "./highlight.js";
 
-const ELLIPSIS = /\s*(?:\.\.\.+|…|\[\.\.\.\])\s*/;
 const WORD = /[\p{L}\p{N}]+/gu;
 const SENTENCE_END = /[.!?;](?=\s|$)|\n/g;
 
@@ -27,20 +26,8 @@ function folded(text) {
 /** Index in `text` just past the quote's last piece, or -1: the pieces of a quote with
  * an ellipsis are found in order; a piece may match by its first 30+ characters. */
 function quoted(text, hay, ends, quote) {
-  const pieces = quote.split(ELLIPSIS).map(fold).filter(Boolean);
-  let at = 0;
-  let end = -1;
-  for (const piece of pieces) {
-    let start = hay.indexOf(piece, at);
-    let length = piece.length;
-    for (let n = piece.length - 1; start < 0 && n >= Math.min(30, piece.length); n--) {
-      start = hay.indexOf(piece.slice(0, n), at);
-      length = n;
-    }
-    if (start < 0) break; // the pieces found so far stand
-    at = start + length;
-    end = ends[at - 1];
-  }
+  const { found } = findQuote(hay, quote); // the pieces found so far stand
+  let end = found.length ? ends[found[found.length - 1][1] - 1] : -1;
   // Never inside a word (a piece matched by its start only).
   while (end >= 0 && end < text.length && /[\p{L}\p{N}]/u.test(text[end])) end++;
   return end;
