@@ -34,7 +34,15 @@ function detailOf(status, body) {
   return `the server answered ${status}`;
 }
 
-async function failure(response) {
+/** Tell the page a key was refused, only if it is still the tab's key: a slow 401 to the
+ * request sent before sign-in says nothing of the key signed in with since. */
+function refused(error, sentKey) {
+  if (error.status === 401 && sentKey === apiKey()) {
+    window.dispatchEvent(new CustomEvent("folio:unauthorized", { detail: error }));
+  }
+}
+
+async function failure(response, sentKey) {
   let body = null;
   try {
     body = await response.json();
@@ -42,12 +50,13 @@ async function failure(response) {
     /* not JSON: keep the status */
   }
   const error = new ApiError(response.status, detailOf(response.status, body));
-  if (response.status === 401) window.dispatchEvent(new CustomEvent("folio:unauthorized", { detail: error }));
+  refused(error, sentKey);
   return error;
 }
 
 /** fetch() with the key; throws ApiError on any non-2xx answer. */
 export async function request(path, { method = "GET", json, signal } = {}) {
+  const sentKey = apiKey();
   const init = { method, headers: headers(json ? { "Content-Type": "application/json" } : {}), signal };
   if (json !== undefined) init.body = JSON.stringify(json);
   let response;
@@ -57,7 +66,7 @@ export async function request(path, { method = "GET", json, signal } = {}) {
     if (exc.name === "AbortError") throw exc;
     throw new ApiError(0, "the folio server cannot be reached; is `folio serve` running?");
   }
-  if (!response.ok) throw await failure(response);
+  if (!response.ok) throw await failure(response, sentKey);
   return response;
 }
 
@@ -76,6 +85,7 @@ export function upload(file, password, onProgress) {
     const form = new FormData();
     form.append("file", file, file.name);
     if (password) form.append("password", password);
+    const sentKey = apiKey();
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/documents");
     for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
@@ -90,7 +100,7 @@ export function upload(file, password, onProgress) {
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(body);
       const error = new ApiError(xhr.status, detailOf(xhr.status, body));
-      if (xhr.status === 401) window.dispatchEvent(new CustomEvent("folio:unauthorized", { detail: error }));
+      refused(error, sentKey);
       reject(error);
     };
     xhr.send(form);

@@ -24,14 +24,19 @@ export function documentById(id) {
   return docs.find((d) => d.id === id);
 }
 
+let latest = 0; // the newest refresh: an older one's answer (another key's) is dropped
+
 export async function refresh() {
+  const mine = ++latest;
   try {
     const page = await getJSON("/documents?limit=500");
+    if (mine !== latest) return;
     docs = page.items;
     locked = false;
     $("doc-count").textContent = page.total > docs.length ? `${docs.length} of ${page.total}` : "";
   } catch (exc) {
     if (!(exc instanceof ApiError)) throw exc;
+    if (mine !== latest) return;
     docs = [];
     locked = exc.status === 401;
     $("doc-count").textContent = locked ? "" : exc.message;
