@@ -75,7 +75,8 @@ def test_an_upload_whose_job_was_never_sent_is_ingested_after_a_restart(tmp_path
     data = tmp_path / "data"
     env = folio_env(data, FOLIO_STALE_PROCESSING_S="4")  # sweeps every 2 s
     url, first = _serve(env, tmp_path)
-    broker = sqlite3.connect(data / "broker.sqlite", timeout=0, isolation_level=None)
+    # The worker polls the queue, holding the lock for a moment each time: wait our turn.
+    broker = sqlite3.connect(data / "broker.sqlite", timeout=30, isolation_level=None)
     broker.execute("BEGIN EXCLUSIVE")  # the job cannot be written to the queue now
     pdf = shared_data / SMALL_PDFS[2]
     upload = threading.Thread(target=_post_quietly, args=(url, pdf), daemon=True)
