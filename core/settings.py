@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     search_named_documents: bool = True  # "In the Acme NDA, ...": search just that one
     search_grow_within: float = Field(default=0.9, ge=0)  # passages over neighbours; 0: off
     search_grow_chunks: int = Field(default=3, ge=1, le=10)
+    search_clause_paraphrases: bool = True  # "non-compete": also near exclusivity's wording
 
     # Queue
     broker_url: str | None = None  # unset: embedded SQLite broker under DATA_DIR

@@ -136,6 +136,7 @@ def build_read_path(
             settings.search_named_documents,
             settings.search_grow_within,
             settings.search_grow_chunks,
+            settings.search_clause_paraphrases,
         ),
         budgets=budgets or Budgets(registry, KeyStore(registry)),
         latency=LatencyBook(catalog, registry.usage.recent_timings),

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from core.embeddings.embedders import Embedder
+from core.reader.clause_kinds import ClauseKind, searched_kinds
 from core.storage.chunks import ChunkStore, StoredChunk
 from core.text.tokens import count_tokens
 
@@ -54,10 +57,14 @@ class Ranking:
     # deviations of it, up to grow_chunks chunks (query/passages.py); 0 keeps single chunks.
     grow_within: float = 0.9
     grow_chunks: int = 3
+    # A query naming clause kinds ("non-compete exclusivity") is searched, densely, halfway
+    # toward those kinds' paraphrases (core/reader/clause_kinds.yaml).
+    clause_paraphrases: bool = True
 
 
 DEFAULT_RANKING = Ranking()
 PREFETCH = 128  # chunks each of the dense and BM25 searches returns before fusion
+CUE_BONUS = 0.3  # on DBSF's scale (each prefetch adds up to about 1): the finder's cue weight
 
 
 def rank(
@@ -71,14 +78,52 @@ def rank(
 ) -> list[StoredChunk]:
     """The chunks that best answer `question`, best first (`POST /search` shows these)."""
     query = clean_query(question) if ranking.clean_query else question
-    vector = embedder.embed([query])[0]
+    kinds = searched_kinds(query) if ranking.clause_paraphrases else []
+    vector = _query_vector(embedder, query, kinds)
     # DBSF normalises over each prefetched list, so its length must not depend on who asks:
     # /search (128 candidates) and the rag path (40) then score every chunk alike.
     prefetch = max(limit, PREFETCH)
     ids = list(document_ids) if document_ids is not None else None
-    return store.hybrid_search(
+    hits = store.hybrid_search(
         query, vector, tenant_id, ids, limit=limit, prefetch_limit=prefetch, fusion=ranking.fusion
     )
+    return _cued(hits, kinds)
+
+
+def _cued(hits: list[StoredChunk], kinds: Sequence[ClauseKind]) -> list[StoredChunk]:
+    """Hits re-ordered with a bonus for wording that states a named kind ("net 30 days"
+    for payment terms; "exclusive", not "non-exclusive", for exclusivity)."""
+    cues = [k.cue for k in kinds if k.cue is not None]
+    if not cues:
+        return hits
+    scored = [
+        replace(h, score=h.score + CUE_BONUS * any(c.search(h.text) for c in cues)) for h in hits
+    ]
+    return sorted(scored, key=lambda h: -h.score)
+
+
+def _query_vector(embedder: Embedder, query: str, kinds: Sequence[ClauseKind]) -> list[float]:
+    """The query's vector; where the query names clause kinds, the mean of its unit vector
+    and theirs (each kind's description and paraphrases), so a clause worded unlike the
+    query ("exclusive sponsor" for "non-compete exclusivity") ranks up."""
+    phrases = [p for k in kinds for p in (k.description, *k.paraphrases)]
+    vectors = np.asarray(embedder.embed([query, *phrases]), dtype=np.float32)
+    if not phrases:
+        return vectors[0].tolist()
+    unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    kind_means = [unit[1 + start : 1 + start + n].mean(axis=0) for start, n in _runs(kinds)]
+    mixed = unit[0] + np.mean(kind_means, axis=0)
+    return (mixed / (np.linalg.norm(mixed) + 1e-9)).tolist()
+
+
+def _runs(kinds) -> list[tuple[int, int]]:
+    """(offset, count) of each kind's phrases in the flat list."""
+    out, start = [], 0
+    for k in kinds:
+        n = 1 + len(k.paraphrases)
+        out.append((start, n))
+        start += n
+    return out
 
 
 @dataclass

@@ -17,12 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from core.reader.clauses import ClauseFinder, ClauseKind, asked_kinds
+from core.reader.clause_kinds import ClauseKind, asked_kinds, clause_kinds
+from core.reader.clauses import ClauseFinder
 from core.reader.contract import Contract
 from core.reader.questions import wants_summary
 from core.reader.sentences import Sentence, split_sentences
 
 READER = "reader"  # the thresholds fitted for the questions' accuracy
+REVIEW = "thresholds"  # those fitted for the review cells' F1
 NEVER = 9.0  # a threshold the fit set over every score: that kind is never "found"
 _YES_NO = re.compile(
     r"^\W*(?:is|are|does|do|can|may|must|has|have|will|shall|could|would)\b", re.IGNORECASE
@@ -71,8 +73,12 @@ def clause_answer(
         here = bool(quoted)
         if not here:
             text = f"No {_names(kinds)} was found in {name}."
-            quoted = _opposite(kinds, parts)[:1]
+            # What restricts instead ("no non-compete, but an exclusivity clause"), or
+            # else a sentence saying there is none ("the appointment is non-exclusive").
+            like, said, quoted = _related(finder, kinds, parts, contracts, doc)
             if quoted:
+                text += f" Its {_names(like)} says: {said}"
+            elif quoted := _opposite(kinds, parts)[:1]:
                 text += " It says: " + " ".join(quoted[0].text.split())
         text = f"[{name}] {text}" if several and here else text
         cited = [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
@@ -86,9 +92,9 @@ def clause_answer(
     return ClauseAnswer("\n\n".join(chunks), found, cites)
 
 
-def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
+def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str, purpose=READER):
     contract = (contracts or {}).get(doc)
-    found = finder.find(parts, [k.name for k in kinds], contract, READER, BUDGET)
+    found = finder.find(parts, [k.name for k in kinds], contract, purpose, BUDGET)
     quoted, seen = [], set()
     for kind in kinds:
         for s in found[kind.name].quotes:
@@ -97,6 +103,21 @@ def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
                 quoted.append(replace(s))
     best = max((found[k.name].score for k in kinds), default=0.0)
     return " ".join(" ".join(s.text.split()) for s in quoted), quoted, best
+
+
+def _related(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
+    """The first kind of a like restriction the document has (`related` in
+    clause_kinds.yaml: exclusivity for a non-compete), its text and its quotes. It is
+    found at the review's bar (best F1), not the reader's: the answer has already said
+    "no"; this only points to the closest clause."""
+    known = clause_kinds()
+    for name in dict.fromkeys(r for k in kinds for r in k.related):
+        if name in known:
+            like = [known[name]]
+            text, quoted, _ = _one_document(finder, like, parts, contracts, doc, REVIEW)
+            if quoted:
+                return [known[name]], text, quoted
+    return [], "", []
 
 
 def _opposite(kinds: list[ClauseKind], parts: Sequence[_Passage]) -> list[Sentence]:

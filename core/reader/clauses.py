@@ -13,31 +13,26 @@ and the dates are read where a contract states them instead (core.reader.contrac
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import yaml
 
 from core.embeddings.embedders import Embedder
 from core.reader import contract_sentences as rc
 from core.reader.answer_types import holds
+from core.reader.clause_kinds import ClauseKind, clause_kinds, thresholds
 from core.reader.contract import Contract
 from core.reader.sentences import Sentence, split_sentences
 from core.text.lexical import terms
 
-HERE = Path(__file__).parent
-KINDS_FILE = HERE / "clause_kinds.yaml"
-THRESHOLDS_FILE = HERE / "clause_thresholds.json"
 CUE_WEIGHT = 0.30
 HEADING_WEIGHT = 0.10
+OPENING = 1.0  # the sentence opening such a section counts its heading twice: it states it
 NEAR = 0.04  # a sentence this close to the best is quoted with it
 MAX_QUOTES = 3
 PASSAGES = 6  # candidate clauses kept as what the finder read closest
@@ -53,23 +48,6 @@ class _Passage(Protocol):
     text: str
 
 
-@dataclass(frozen=True)
-class ClauseKind:
-    name: str
-    description: str
-    paraphrases: tuple[str, ...]
-    source: str = ""  # "title", "preamble", "dates" or "" (ranked)
-    cue: re.Pattern[str] | None = None
-    heading: re.Pattern[str] | None = None
-    ask: re.Pattern[str] | None = None
-    opposite: re.Pattern[str] | None = None  # a clause saying there is none ("non-exclusive")
-
-    @property
-    def plain(self) -> str:
-        """The kind's name in plain words ("governing law", "audit rights")."""
-        return self.name.lower().replace("ip ", "IP ")
-
-
 @dataclass
 class Finding:
     """One kind in one document: found or not, the quoted sentences and the candidates."""
@@ -79,45 +57,6 @@ class Finding:
     score: float
     quotes: list[Sentence] = field(default_factory=list)
     candidates: list[Sentence] = field(default_factory=list)  # best first
-
-
-def _re(pattern: str | None) -> re.Pattern[str] | None:
-    return re.compile(pattern, re.IGNORECASE) if pattern else None
-
-
-@cache
-def clause_kinds() -> dict[str, ClauseKind]:
-    """The known kinds by name, from clause_kinds.yaml."""
-    rows = yaml.safe_load(KINDS_FILE.read_text(encoding="utf-8"))
-    return {
-        r["name"]: ClauseKind(
-            r["name"],
-            " ".join(r["description"].split()),
-            tuple(r.get("paraphrases") or ()),
-            r.get("source", ""),
-            _re(r.get("cue")),
-            _re(r.get("heading")),
-            _re(r.get("ask")),
-            _re(r.get("opposite")),
-        )
-        for r in rows
-    }
-
-
-@cache
-def thresholds(purpose: str = "thresholds") -> dict[str, float]:
-    """The fitted threshold of each kind ("*": the default for kinds fitted together),
-    for review cells ("thresholds": best F1) or the reader's questions ("reader": most
-    answers right, the review's where none was fitted)."""
-    if not THRESHOLDS_FILE.exists():
-        return {"*": 0.6}
-    fitted = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
-    return fitted["thresholds"] | fitted.get(purpose, {})
-
-
-def asked_kinds(question: str) -> list[ClauseKind]:
-    """The clause kinds a plain question asks about (none: not a clause question)."""
-    return [k for k in clause_kinds().values() if k.ask is not None and k.ask.search(question)]
 
 
 class ClauseFinder:
@@ -261,16 +200,20 @@ def _within_budget(sentences, kinds, cues, heads, budget: int | None) -> np.ndar
 
 
 def _in_sections(view, kind: ClauseKind, by_passage, texts, sentences) -> np.ndarray:
-    """1 for the sentences in a section whose heading names the kind."""
+    """1 for the sentences in a section whose heading names the kind, 1 + OPENING for
+    the first sentence of its body."""
     marks = np.zeros(len(sentences))
     if kind.heading is None:
         return marks
-    inside = set()
+    inside, opening = set(), set()
     for i, sec in enumerate(view.contract.sections):
         if kind.heading.search(sec.heading):
-            inside.update((s.passage, s.start) for s in rc.body(view, i, by_passage, texts))
+            body = rc.body(view, i, by_passage, texts)
+            inside.update((s.passage, s.start) for s in body)
+            opening.update((s.passage, s.start) for s in body[:1])
     for j, s in enumerate(sentences):
-        marks[j] = (s.passage, s.start) in inside
+        at = (s.passage, s.start)
+        marks[j] = (at in inside) + OPENING * (at in opening)
     return marks
 
 

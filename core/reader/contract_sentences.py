@@ -116,8 +116,9 @@ def dates(view: DocView, kind: str, by_passage) -> list[Sentence]:
 
 
 def sections(view: DocView, kind: Kind | None, topic: Sequence[str]) -> list[int]:
-    """Indices of the sections whose heading names the kind (or the topic words), the
-    most specific first: a section is dropped when one of its sub-sections matches."""
+    """Indices of the sections whose heading names the kind (or the topic words): only
+    the most specific (a section is dropped when one of its sub-sections matches), those
+    headed in the topic's words first."""
     secs = view.contract.sections
 
     def matches(i: int) -> bool:
@@ -132,7 +133,9 @@ def sections(view: DocView, kind: Kind | None, topic: Sequence[str]) -> list[int
         child = next((j for j in hits if j > i and _inside(secs, j, i)), None)
         if child is None:
             keep.append(i)
-    return keep
+    # Headed in the question's own words first ("Payments" before "Pricing" for the
+    # payment terms), then in the contract's order.
+    return sorted(keep, key=lambda i: not any(w[:6] in secs[i].heading.lower() for w in topic))
 
 
 def body(view: DocView, index: int, by_passage, texts: Sequence[str]) -> list[Sentence]:

@@ -45,6 +45,8 @@ _SUPERSEDED = re.compile(
     re.IGNORECASE,
 )
 
+_FOOTER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?|-\s*\d{1,4}\s*-", re.IGNORECASE)
+
 
 @dataclass
 class Passage:
@@ -133,6 +135,7 @@ class OfflineReader:
             parts, boost = contract_parts(question, passages, sentences, contracts)
             if not parts:
                 picked, sure = self._pick(question, sentences, max(1, max_sentences), boost)
+                picked = _with_starts(picked, sentences, passages)
                 parts = _by_document(picked, passages, "" if sure else UNSURE)
             text, cites = compose(parts, passages, labels)
             citations = [Citation(doc, page, quote) for doc, page, quote in cites]
@@ -244,6 +247,33 @@ def _by_document(picked: list[Sentence], passages: list[Passage], lead: str) -> 
         doc = passages[s.passage].document_id
         parts.setdefault(doc, Part(doc, lead)).sentences.append(s)
     return list(parts.values())
+
+
+def _with_starts(
+    picked: list[Sentence], sentences: list[Sentence], passages: list[Passage]
+) -> list[Sentence]:
+    """Each picked sentence that a page break cut (it opens its page in lower case) with
+    its start, the last sentence of the page before, so the quote reads whole."""
+    where = {(s.passage, s.start): i for i, s in enumerate(sentences)}
+    out: list[Sentence] = []
+    for s in picked:
+        i = where.get((s.passage, s.start), 0) - 1
+        while i >= 0 and _FOOTER.fullmatch(sentences[i].text.strip()):
+            i -= 1  # the page's number, under the cut sentence
+        before = sentences[i] if i >= 0 else None
+        if (
+            before is not None
+            and before.passage == s.passage - 1
+            and s.text.lstrip()[:1].islower()
+            and passages[before.passage].document_id == passages[s.passage].document_id
+            and passages[before.passage].page == passages[s.passage].page - 1
+            and before not in out
+            and before not in picked
+        ):
+            out.append(before)
+        if s not in out:
+            out.append(s)
+    return out
 
 
 def _norm(text: str) -> str:

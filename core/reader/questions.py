@@ -77,7 +77,9 @@ KINDS = (  # first match wins, so narrower kinds come first
         "termination",
         _p(r"\bterminat|\bcancel"),
         _p(r"terminat|cancel|default"),
-        _p(r"\bterminat\w*|\bcancel\w*"),
+        # The verb states a right to end it ("may terminate"); the noun mostly says what
+        # follows an end ("the termination of this Agreement will not release").
+        _p(r"\bterminat(?:e|es|ed|ing)\b|\bcancel\w*"),
     ),
     Kind(
         "term",

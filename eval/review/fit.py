@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.embeddings.embedders import LocalEmbedder
-from core.reader.clauses import THRESHOLDS_FILE, ClauseFinder, clause_kinds
+from core.reader.clause_kinds import THRESHOLDS_FILE, clause_kinds
+from core.reader.clauses import ClauseFinder
 from core.reader.contract import read_contract
 from eval.review.data import ReviewBench, load
 from eval.review.scoring import Counts, outcome

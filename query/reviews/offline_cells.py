@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from core.reader.clauses import Finding, clause_kinds
+from core.reader.clause_kinds import clause_kinds
+from core.reader.clauses import Finding
 from core.reader.contract import Contract
 from core.reader.offline import Passage
 from core.reader.sentences import Sentence

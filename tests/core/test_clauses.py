@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.reader.clauses import ClauseFinder, asked_kinds, clause_kinds
+from core.reader.clause_kinds import asked_kinds, clause_kinds
+from core.reader.clauses import ClauseFinder
 from core.reader.contract import read_contract
 from core.reader.offline import OfflineReader, Passage
 from query.reviews.values import governing_law
@@ -45,7 +46,8 @@ def reader(embedder) -> OfflineReader:
 
 def test_every_cuad_category_is_a_kind_with_paraphrases():
     kinds = clause_kinds()
-    assert len(kinds) == 41 and all(k.paraphrases and k.description for k in kinds.values())
+    cuad = {k for k in kinds if k != "Payment Terms"}  # the one a search names, not CUAD's
+    assert len(cuad) == 41 and all(k.paraphrases and k.description for k in kinds.values())
     assert [k.name for k in asked_kinds("Which state's law governs this agreement?")] == [
         "Governing Law"
     ]
