@@ -8,7 +8,9 @@ several documents labels each part with its file: as good as each document's alo
 A kind the fit never lets be found (too rare in the half) answers only yes/no questions
 ("Is a termination fee payable?"); "What termination fee is payable?" is left to the
 ranked reader, and so is every question when there is no embedder (the thresholds were
-fitted with it)."""
+fitted with it). A kind the question names only by its own name ("most favored nation")
+is answered when found and otherwise left to the ranked reader, which `clause_hints`
+points at the finder's best sentence wherever the finder does not answer itself."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from core.reader.clause_kinds import ClauseKind, asked_kinds, clause_kinds
+from core.reader.clause_kinds import ClauseKind, asked_kinds, clause_kinds, named_kinds
 from core.reader.clauses import ClauseFinder
 from core.reader.contract import Contract
 from core.reader.questions import wants_summary
@@ -56,14 +58,14 @@ def clause_answer(
     asks about none (the reader answers it its other ways)."""
     if finder.embedder is None:  # the thresholds were fitted with the embedder
         return None
-    kinds = asked_kinds(question)
+    kinds, named = asked_kinds(question), False
+    if not kinds:  # named only ("most favored nation"): the finder's clause, never its "no"
+        kinds, named = named_kinds(question), True
     if not _yes_no(question):  # "what fee is payable?" presumes one: never a fitted "no"
         kinds = [k for k in kinds if finder.threshold(k.name, READER) < NEVER]
     if not kinds or not passages or (wants_summary(question) and len(kinds) > 1):
         return None
-    order: dict[str, list[int]] = {}
-    for i, p in enumerate(passages):
-        order.setdefault(p.document_id, []).append(i)
+    order = _by_document(passages)
     several = len(order) > 1
     answers = []  # (found here, best score, text, citations), one per document
     for doc, index in order.items():
@@ -89,7 +91,40 @@ def clause_answer(
     chunks = [a[3] for a in answers]
     cites = [c for a in answers for c in a[4]]
     found = any(a[0] for a in answers)
+    if named and not found:
+        return None  # the ranked reader may still find what the finder scored under its bar
     return ClauseAnswer("\n\n".join(chunks), found, cites)
+
+
+def clause_hints(
+    finder: ClauseFinder,
+    question: str,
+    passages: Sequence[_Passage],
+    contracts: Mapping[str, Contract] | None,
+) -> set[tuple[int, int]]:
+    """(passage index, start) of each document's best sentence for the clause kinds the
+    question asks or names, for the ranked reader to lift where the finder did not answer
+    (its best scored under the bar, or the kind is too rare to be fitted)."""
+    kinds = asked_kinds(question) or named_kinds(question)
+    if finder.embedder is None or not kinds or not passages:
+        return set()
+    out = set()
+    for doc, index in _by_document(passages).items():
+        parts = [passages[i] for i in index]
+        found = finder.find(
+            parts, [k.name for k in kinds], (contracts or {}).get(doc), READER, BUDGET
+        )
+        for f in found.values():
+            out.update((index[s.passage], s.start) for s in f.candidates[:1])
+    return out
+
+
+def _by_document(passages: Sequence[_Passage]) -> dict[str, list[int]]:
+    """Each document's passage indices, documents in order of first appearance."""
+    order: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        order.setdefault(p.document_id, []).append(i)
+    return order
 
 
 def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str, purpose=READER):

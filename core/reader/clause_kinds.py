@@ -78,6 +78,22 @@ def asked_kinds(question: str) -> list[ClauseKind]:
     return [k for k in clause_kinds().values() if k.ask is not None and k.ask.search(question)]
 
 
+def named_kinds(question: str) -> list[ClauseKind]:
+    """The clause kinds a question names by their own name ("most favored nation", "non
+    compete"), other than the title, parties and dates and kinds only searches name."""
+    kinds = clause_kinds().values()
+    return [
+        k for k in kinds if not k.source and k.search is None and _named(k.name).search(question)
+    ]
+
+
+@cache
+def _named(name: str) -> re.Pattern[str]:
+    """A kind's name as a question may write it: "Non-Compete" as "non compete" too."""
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    return re.compile(r"\b" + r"[\s/-]+".join(words) + r"\b", re.IGNORECASE)
+
+
 def searched_kinds(query: str) -> list[ClauseKind]:
     """The clause kinds a search names ("non-compete exclusivity", "payment terms")."""
     named = (k for k in clause_kinds().values() if not k.source)

@@ -25,7 +25,7 @@ from core.embeddings.embedders import Embedder
 from core.llm.types import Usage
 from core.reader.answer_types import holds, question_types
 from core.reader.answers import CLAUSE_BOOST, SECTION_BOOST, UNSURE, Part, compose, contract_parts
-from core.reader.clause_answers import clause_answer
+from core.reader.clause_answers import clause_answer, clause_hints
 from core.reader.clauses import ClauseFinder
 from core.reader.contract import Contract
 from core.reader.sentences import Sentence, split_sentences
@@ -133,6 +133,10 @@ class OfflineReader:
         else:
             sentences = [s for i, p in enumerate(passages) for s in split_sentences(p.text, i)]
             parts, boost = contract_parts(question, passages, sentences, contracts)
+            lifted = clause_hints(self.finder, question, passages, contracts)
+            for i, sent in enumerate(sentences):  # the finder's best, under its bar
+                if (sent.passage, sent.start) in lifted:
+                    boost[i] = max(boost.get(i, 0.0), CLAUSE_BOOST + SECTION_BOOST)
             if not parts:
                 picked, sure = self._pick(question, sentences, max(1, max_sentences), boost)
                 picked = _with_starts(picked, sentences, passages)

@@ -91,3 +91,18 @@ def test_the_reader_cites_the_clause_and_labels_each_document(reader, pages):
     assert "No governing law clause was found in memo.pdf." in answer.text
     for cite in answer.citations:
         assert cite.quote in {"doc-1": PAGE_2}.get(cite.document_id, "")
+
+
+def test_the_finders_best_is_quoted_where_it_does_not_answer_itself(reader, pages):
+    # Most favored nation is too rare in CUAD's half for a fitted bar: the finder never
+    # answers it, but its best sentence is lifted for the ranked reader, which quotes it
+    # though the clause shares no word with the question but "favo(u)r".
+    mfn = Passage(
+        "doc-1",
+        3,
+        "6. Pricing. Acme shall charge Distributor prices no less favourable than "
+        "the prices it charges any other distributor for the same Products.\n",
+    )
+    answer = reader.answer("What does the agreement say about most favored nation?", [*pages, mfn])
+    assert answer.found and "no less favourable than" in answer.text
+    assert [c.page for c in answer.citations] == [3]
