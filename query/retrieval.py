@@ -58,7 +58,8 @@ class Ranking:
     grow_within: float = 0.9
     grow_chunks: int = 3
     # A query naming clause kinds ("non-compete exclusivity") is searched, densely, halfway
-    # toward those kinds' paraphrases (core/reader/clause_kinds.yaml).
+    # toward those kinds' paraphrases, and hits worded like them (their cue) rank up
+    # (core/reader/clause_kinds.yaml).
     clause_paraphrases: bool = True
 
 
