@@ -107,24 +107,17 @@ def _query_vector(embedder: Embedder, query: str, kinds: Sequence[ClauseKind]) -
     """The query's vector; where the query names clause kinds, the mean of its unit vector
     and theirs (each kind's description and paraphrases), so a clause worded unlike the
     query ("exclusive sponsor" for "non-compete exclusivity") ranks up."""
-    phrases = [p for k in kinds for p in (k.description, *k.paraphrases)]
+    phrases = [p for k in kinds for p in k.phrases]
     vectors = np.asarray(embedder.embed([query, *phrases]), dtype=np.float32)
     if not phrases:
         return vectors[0].tolist()
     unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
-    kind_means = [unit[1 + start : 1 + start + n].mean(axis=0) for start, n in _runs(kinds)]
-    mixed = unit[0] + np.mean(kind_means, axis=0)
+    means, start = [], 1
+    for k in kinds:  # each kind's phrases follow the query's, in order
+        means.append(unit[start : start + len(k.phrases)].mean(axis=0))
+        start += len(k.phrases)
+    mixed = unit[0] + np.mean(means, axis=0)
     return (mixed / (np.linalg.norm(mixed) + 1e-9)).tolist()
-
-
-def _runs(kinds) -> list[tuple[int, int]]:
-    """(offset, count) of each kind's phrases in the flat list."""
-    out, start = [], 0
-    for k in kinds:
-        n = 1 + len(k.paraphrases)
-        out.append((start, n))
-        start += n
-    return out
 
 
 @dataclass

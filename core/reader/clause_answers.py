@@ -9,7 +9,7 @@ A kind the fit never lets be found (too rare in the half) answers only yes/no qu
 ("Is a termination fee payable?"); "What termination fee is payable?" is left to the
 ranked reader, and so is every question when there is no embedder (the thresholds were
 fitted with it). A kind the question names only by its own name ("most favored nation")
-is answered when found and otherwise left to the ranked reader, which `clause_hints`
+is answered when found and otherwise left to the ranked reader, which the reading
 points at the finder's best sentence wherever the finder does not answer itself."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from core.reader.clause_kinds import ClauseKind, asked_kinds, clause_kinds, named_kinds
-from core.reader.clauses import ClauseFinder
+from core.reader.clauses import ClauseFinder, Finding
 from core.reader.contract import Contract
 from core.reader.questions import wants_summary
 from core.reader.sentences import Sentence, split_sentences
@@ -47,76 +47,74 @@ class ClauseAnswer:
     citations: list[tuple[str, int, str]]  # (document id, page, verbatim quote)
 
 
-def clause_answer(
+@dataclass
+class ClauseReading:
+    """What the finder makes of a question: its answer, or None (the ranked reader
+    answers), and each document's best sentence for the kinds asked, (passage index,
+    start), for the ranked reader to lift where the finder did not answer (its best
+    scored under the bar, or the kind is too rare to be fitted)."""
+
+    answer: ClauseAnswer | None
+    lifted: set[tuple[int, int]]
+
+
+def read_clauses(
     finder: ClauseFinder,
     question: str,
     passages: Sequence[_Passage],
     contracts: Mapping[str, Contract] | None,
     labels: Mapping[str, str] | None,
-) -> ClauseAnswer | None:
-    """The answer from the clauses of the kinds the question asks about; None when it
-    asks about none (the reader answers it its other ways)."""
-    if finder.embedder is None:  # the thresholds were fitted with the embedder
-        return None
-    kinds, named = asked_kinds(question), False
-    if not kinds:  # named only ("most favored nation"): the finder's clause, never its "no"
-        kinds, named = named_kinds(question), True
+) -> ClauseReading:
+    """The finder's reading of the clauses of the kinds the question asks about or names,
+    one document at a time; no answer when it asks about none."""
+    asked, named = _asked(question)
+    if finder.embedder is None or not asked or not passages:  # fitted with the embedder
+        return ClauseReading(None, set())
+    answering = asked
     if not _yes_no(question):  # "what fee is payable?" presumes one: never a fitted "no"
-        kinds = [k for k in kinds if finder.threshold(k.name, READER) < NEVER]
-    if not kinds or not passages or (wants_summary(question) and len(kinds) > 1):
-        return None
+        answering = [k for k in asked if finder.threshold(k.name, READER) < NEVER]
+    if wants_summary(question) and len(answering) > 1:
+        answering = []
     order = _by_document(passages)
-    several = len(order) > 1
-    answers = []  # (found here, best score, text, citations), one per document
+    answers, lifted = [], set()  # (found here, names the document, best, text, cites)
     for doc, index in order.items():
-        name = (labels or {}).get(doc, doc)
         parts = [passages[i] for i in index]
-        text, quoted, best = _one_document(finder, kinds, parts, contracts, doc)
+        contract = (contracts or {}).get(doc)
+        found = _find(finder, answering, parts, contract, READER)
+        seen = found if answering == asked else _find(finder, asked, parts, contract, READER)
+        lifted.update((index[s.passage], s.start) for f in seen.values() for s in f.candidates[:1])
+        if not answering:
+            continue
+        name = (labels or {}).get(doc, doc)
+        text, quoted, best = _quoted(found, answering)
         here = bool(quoted)
         if not here:
-            text = f"No {_names(kinds)} was found in {name}."
+            text = f"No {_names(answering)} was found in {name}."
             # What restricts instead ("no non-compete, but an exclusivity clause"), or
             # else a sentence saying there is none ("the appointment is non-exclusive").
-            like, said, quoted = _related(finder, kinds, parts, contracts, doc)
+            like, said, quoted = _related(finder, answering, parts, contract)
             if quoted:
                 text += f" Its {_names(like)} says: {said}"
-            elif quoted := _opposite(kinds, parts)[:1]:
+            elif quoted := _opposite(answering, parts)[:1]:
                 text += " It says: " + " ".join(quoted[0].text.split())
-        text = f"[{name}] {text}" if several and here else text
+        text = f"[{name}] {text}" if len(order) > 1 and here else text
         cited = [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
         answers.append((here, _names_it(question, name), best, text, cited))
+    found_any = any(a[0] for a in answers)
+    if not answers or (named and not found_any):  # by name: the finder's clause, never its "no"
+        return ClauseReading(None, lifted)
     # The clauses found first; of those, the document the question names ("the
     # sponsorship agreement"), then the best.
     answers.sort(key=lambda a: (not a[0], not a[1], -a[2]))
-    chunks = [a[3] for a in answers]
-    cites = [c for a in answers for c in a[4]]
-    found = any(a[0] for a in answers)
-    if named and not found:
-        return None  # the ranked reader may still find what the finder scored under its bar
-    return ClauseAnswer("\n\n".join(chunks), found, cites)
+    text = "\n\n".join(a[3] for a in answers)
+    return ClauseReading(ClauseAnswer(text, found_any, [c for a in answers for c in a[4]]), lifted)
 
 
-def clause_hints(
-    finder: ClauseFinder,
-    question: str,
-    passages: Sequence[_Passage],
-    contracts: Mapping[str, Contract] | None,
-) -> set[tuple[int, int]]:
-    """(passage index, start) of each document's best sentence for the clause kinds the
-    question asks or names, for the ranked reader to lift where the finder did not answer
-    (its best scored under the bar, or the kind is too rare to be fitted)."""
-    kinds = asked_kinds(question) or named_kinds(question)
-    if finder.embedder is None or not kinds or not passages:
-        return set()
-    out = set()
-    for doc, index in _by_document(passages).items():
-        parts = [passages[i] for i in index]
-        found = finder.find(
-            parts, [k.name for k in kinds], (contracts or {}).get(doc), READER, BUDGET
-        )
-        for f in found.values():
-            out.update((index[s.passage], s.start) for s in f.candidates[:1])
-    return out
+def _asked(question: str) -> tuple[list[ClauseKind], bool]:
+    """The kinds the question asks about by their `ask` wording, or else those it names
+    by their own name ("most favored nation"), and whether by name."""
+    asked = asked_kinds(question)
+    return (asked, False) if asked else (named_kinds(question), True)
 
 
 def _by_document(passages: Sequence[_Passage]) -> dict[str, list[int]]:
@@ -127,9 +125,14 @@ def _by_document(passages: Sequence[_Passage]) -> dict[str, list[int]]:
     return order
 
 
-def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str, purpose=READER):
-    contract = (contracts or {}).get(doc)
-    found = finder.find(parts, [k.name for k in kinds], contract, purpose, BUDGET)
+def _find(finder: ClauseFinder, kinds: list[ClauseKind], parts, contract, purpose: str):
+    if not kinds:
+        return {}
+    return finder.find(parts, [k.name for k in kinds], contract, purpose, BUDGET)
+
+
+def _quoted(found: Mapping[str, Finding], kinds: list[ClauseKind]):
+    """The found clauses' quotes (each sentence once), as text, and the best score."""
     quoted, seen = [], set()
     for kind in kinds:
         for s in found[kind.name].quotes:
@@ -140,7 +143,7 @@ def _one_document(finder, kinds: list[ClauseKind], parts, contracts, doc: str, p
     return " ".join(" ".join(s.text.split()) for s in quoted), quoted, best
 
 
-def _related(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
+def _related(finder: ClauseFinder, kinds: list[ClauseKind], parts, contract):
     """The first kind of a like restriction the document has (`related` in
     clause_kinds.yaml: exclusivity for a non-compete), its text and its quotes. It is
     found at the review's bar (best F1), not the reader's: the answer has already said
@@ -149,9 +152,9 @@ def _related(finder, kinds: list[ClauseKind], parts, contracts, doc: str):
     for name in dict.fromkeys(r for k in kinds for r in k.related):
         if name in known:
             like = [known[name]]
-            text, quoted, _ = _one_document(finder, like, parts, contracts, doc, REVIEW)
+            text, quoted, _ = _quoted(_find(finder, like, parts, contract, REVIEW), like)
             if quoted:
-                return [known[name]], text, quoted
+                return like, text, quoted
     return [], "", []
 
 

@@ -32,6 +32,11 @@ class ClauseKind:
     search: re.Pattern[str] | None = None  # how a search names it, where the reader does not
 
     @property
+    def phrases(self) -> tuple[str, ...]:
+        """What a clause of the kind is matched against: its description and paraphrases."""
+        return (self.description, *self.paraphrases)
+
+    @property
     def plain(self) -> str:
         """The kind's name in plain words ("governing law", "audit rights")."""
         return self.name.lower().replace("ip ", "IP ")

@@ -158,8 +158,7 @@ class ClauseFinder:
         rows = self._cached([" ".join(t.split())[:_EMBED_CHARS] for t in texts])
         out = {}
         for kind in kinds:
-            phrases = [kind.description, *kind.paraphrases]
-            matrix = self._cached(phrases)
+            matrix = self._cached(list(kind.phrases))
             out[kind.name] = (rows @ matrix.T).max(axis=1)
         return out
 
@@ -193,7 +192,7 @@ def _within_budget(sentences, kinds, cues, heads, budget: int | None) -> np.ndar
     marked = np.zeros(n)
     for k in kinds:
         marked += cues[k.name] + heads[k.name]
-    words = {w for k in kinds for p in (k.description, *k.paraphrases) for w in terms(p)}
+    words = {w for k in kinds for p in k.phrases for w in terms(p)}
     shared = np.array([len(words.intersection(terms(s.text))) for s in sentences])
     order = np.lexsort((-shared, -marked))  # marked first, then by shared words
     return np.sort(order[:budget])

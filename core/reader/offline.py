@@ -25,7 +25,7 @@ from core.embeddings.embedders import Embedder
 from core.llm.types import Usage
 from core.reader.answer_types import holds, question_types
 from core.reader.answers import CLAUSE_BOOST, SECTION_BOOST, UNSURE, Part, compose, contract_parts
-from core.reader.clause_answers import clause_answer, clause_hints
+from core.reader.clause_answers import read_clauses
 from core.reader.clauses import ClauseFinder
 from core.reader.contract import Contract
 from core.reader.sentences import Sentence, split_sentences
@@ -126,18 +126,17 @@ class OfflineReader:
         id, used where the passages are that document's whole pages; `labels` name the
         documents when an answer draws on more than one."""
         start = time.perf_counter()
-        clause = clause_answer(self.finder, question, passages, contracts, labels)
-        if clause is not None:  # a clause question: the finder decides, per document
+        reading = read_clauses(self.finder, question, passages, contracts, labels)
+        if (clause := reading.answer) is not None:  # the finder decides, per document
             text, found = clause.text, clause.found
             citations = [Citation(doc, page, quote) for doc, page, quote in clause.citations]
         else:
             sentences = [s for i, p in enumerate(passages) for s in split_sentences(p.text, i)]
             parts, boost = contract_parts(question, passages, sentences, contracts)
-            lifted = clause_hints(self.finder, question, passages, contracts)
-            for i, sent in enumerate(sentences):  # the finder's best, under its bar
-                if (sent.passage, sent.start) in lifted:
-                    boost[i] = max(boost.get(i, 0.0), CLAUSE_BOOST + SECTION_BOOST)
             if not parts:
+                for i, sent in enumerate(sentences):  # the finder's best, under its bar
+                    if (sent.passage, sent.start) in reading.lifted:
+                        boost[i] = max(boost.get(i, 0.0), CLAUSE_BOOST + SECTION_BOOST)
                 picked, sure = self._pick(question, sentences, max(1, max_sentences), boost)
                 picked = _with_starts(picked, sentences, passages)
                 parts = _by_document(picked, passages, "" if sure else UNSURE)
