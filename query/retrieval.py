@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -107,17 +108,23 @@ def _query_vector(embedder: Embedder, query: str, kinds: Sequence[ClauseKind]) -
     """The query's vector; where the query names clause kinds, the mean of its unit vector
     and theirs (each kind's description and paraphrases), so a clause worded unlike the
     query ("exclusive sponsor" for "non-compete exclusivity") ranks up."""
-    phrases = [p for k in kinds for p in k.phrases]
-    vectors = np.asarray(embedder.embed([query, *phrases]), dtype=np.float32)
-    if not phrases:
-        return vectors[0].tolist()
-    unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
-    means, start = [], 1
-    for k in kinds:  # each kind's phrases follow the query's, in order
-        means.append(unit[start : start + len(k.phrases)].mean(axis=0))
-        start += len(k.phrases)
-    mixed = unit[0] + np.mean(means, axis=0)
+    vector = embedder.embed([query])[0]
+    if not kinds:
+        return vector
+    unit = _unit(np.asarray([vector], dtype=np.float32))[0]
+    mixed = unit + np.mean([_kind_vector(embedder, k) for k in kinds], axis=0)
     return (mixed / (np.linalg.norm(mixed) + 1e-9)).tolist()
+
+
+@lru_cache(maxsize=256)
+def _kind_vector(embedder: Embedder, kind: ClauseKind) -> np.ndarray:
+    """The mean unit vector of a kind's phrases: they never change, so each embedder
+    embeds them once (a search naming a kind costs one short text, not seven)."""
+    return _unit(np.asarray(embedder.embed(list(kind.phrases)), dtype=np.float32)).mean(axis=0)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
 
 
 @dataclass
