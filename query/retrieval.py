@@ -59,8 +59,8 @@ class Ranking:
     grow_within: float = 0.9
     grow_chunks: int = 3
     # A query naming clause kinds ("non-compete exclusivity") is searched, densely, halfway
-    # toward those kinds' paraphrases, and hits worded like them (their cue) rank up
-    # (core/reader/clause_kinds.yaml).
+    # toward those kinds' paraphrases, and hits worded like them (their cue) rank up, those
+    # saying there is none (their opposite) down (core/reader/clause_kinds.yaml).
     clause_paraphrases: bool = True
 
 
@@ -93,14 +93,20 @@ def rank(
 
 
 def _cued(hits: list[StoredChunk], kinds: Sequence[ClauseKind]) -> list[StoredChunk]:
-    """Hits re-ordered with a bonus for wording that states a named kind ("net 30 days"
-    for payment terms; "exclusive", not "non-exclusive", for exclusivity)."""
+    """Hits re-ordered as the clause finder weighs a sentence: a bonus for wording that
+    states a named kind ("net 30 days" for payment terms; "exclusive" for exclusivity),
+    twice as much off for wording that says there is none ("non-exclusive")."""
     cues = [k.cue for k in kinds if k.cue is not None]
-    if not cues:
+    against = [k.opposite for k in kinds if k.opposite is not None]
+    if not cues and not against:
         return hits
-    scored = [
-        replace(h, score=h.score + CUE_BONUS * any(c.search(h.text) for c in cues)) for h in hits
-    ]
+
+    def bonus(text: str) -> float:
+        states = any(c.search(text) for c in cues)
+        denies = any(o.search(text) for o in against)
+        return CUE_BONUS * states - 2 * CUE_BONUS * denies
+
+    scored = [replace(h, score=h.score + bonus(h.text)) for h in hits]
     return sorted(scored, key=lambda h: -h.score)
 
 

@@ -112,6 +112,10 @@ def test_search_ranks_the_clauses_a_search_names_in_other_words(two) -> None:
     # "non-compete exclusivity": §4 says "exclusive ... sponsor", never "non-compete".
     first = search(rp, "non-compete exclusivity", [corpus.ids["ivillage"]], k=5).results[0]
     assert "exclusive automobile manufacturer sponsor" in " ".join(first.text.split())
+    # Across both: before Accuray's "non-exclusive" appointment, which says there is none.
+    both = search(rp, "non-compete exclusivity", list(corpus.ids.values()), k=5).results[0]
+    assert both.document_id == corpus.ids["ivillage"]
+    assert "exclusive automobile" in " ".join(both.text.split())
     # "payment terms": §5.4.2 says when payment is due ("net 30 days"), not "terms".
     top = search(rp, "payment terms", [corpus.ids["accuray"]], k=3).results
     assert any("due net 30 days" in " ".join(p.text.split()) for p in top)
