@@ -68,7 +68,7 @@ def contract_parts(
             if quoted:
                 parts.append(Part(view.document_id, "", quoted))
             continue
-        if not _is_contract(view):
+        if not view.contract.is_contract:
             continue  # an essay or a report is left to the plain reader
         found = rc.sections(view, kind, topic_words(question))
         bodies = {i: rc.body(view, i, by_passage, texts) for i in found}
@@ -80,7 +80,7 @@ def contract_parts(
             parts.append(_summary(view, bodies))
     if parts or kind is None or kind.clause is None:
         return parts, {}
-    contract_passages = {i for v in docs if _is_contract(v) for i in v.parts}
+    contract_passages = {i for v in docs if v.contract.is_contract for i in v.parts}
     boost: dict[int, float] = {}
     for i, s in enumerate(sentences):
         if s.passage not in contract_passages:
@@ -117,12 +117,6 @@ def compose(
         chunks.append(" ".join(words))
         cites += [(part.document_id, passages[s.passage].page, s.text) for s in part.sentences]
     return "\n\n".join(chunks), cites
-
-
-def _is_contract(view: rc.DocView) -> bool:
-    """Read as a contract: a preamble, and parties it defines or signature blocks."""
-    c = view.contract
-    return c.preamble is not None and bool(c.parties or c.signatures)
 
 
 def _summary(view: rc.DocView, bodies: Mapping[int, list[Sentence]]) -> Part:

@@ -10,18 +10,21 @@ A kind the fit never lets be found (too rare in the half) answers only yes/no qu
 ranked reader, and so is every question when there is no embedder (the thresholds were
 fitted with it). A kind the question names only by its own name ("most favored nation")
 is answered when found and otherwise left to the ranked reader, which the reading
-points at the finder's best sentence wherever the finder does not answer itself."""
+points at the finder's best sentence wherever the finder does not answer itself. Where no
+document has the clause, the answer ends with the finder's two closest sentences, said to
+be only close ("Closest to an exclusivity clause: ... as its sole agent ..."): the clause
+is often there, worded past the finder's bar, and a person can judge two sentences."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from core.reader.clause_kinds import ClauseKind, asked_kinds, clause_kinds, named_kinds
 from core.reader.clauses import ClauseFinder, Finding
-from core.reader.contract import Contract
+from core.reader.contract import Contract, read_contract
 from core.reader.questions import wants_summary
 from core.reader.sentences import Sentence, split_sentences
 
@@ -32,6 +35,7 @@ _YES_NO = re.compile(
     r"^\W*(?:is|are|does|do|can|may|must|has|have|will|shall|could|would)\b", re.IGNORECASE
 )
 BUDGET = 400  # sentences a question embeds at most, per document
+CLOSEST = 2  # sentences quoted as the closest where no clause of the kind is found
 
 
 class _Passage(Protocol):
@@ -50,12 +54,29 @@ class ClauseAnswer:
 @dataclass
 class ClauseReading:
     """What the finder makes of a question: its answer, or None (the ranked reader
-    answers), and each document's best sentence for the kinds asked, (passage index,
+    answers); each document's best sentence for the kinds asked, (passage index,
     start), for the ranked reader to lift where the finder did not answer (its best
-    scored under the bar, or the kind is too rare to be fitted)."""
+    scored under the bar, or the kind is too rare to be fitted); and, where no document
+    has the clause, the best document's closest sentences, which the answer quotes as
+    such for a person to judge (a clause the finder scored under its bar is often there:
+    "sole agent" for exclusivity)."""
 
     answer: ClauseAnswer | None
     lifted: set[tuple[int, int]]
+    closest: list[Sentence] = field(default_factory=list)  # passage: an index of all
+    label: str = ""  # what they are closest to: "an exclusivity clause[, in <file>]"
+
+    def note(self, passages: Sequence[_Passage], quoted=frozenset()) -> tuple[str, list[tuple]]:
+        """The closest sentences as the answer's last words ("Closest to an exclusivity
+        clause: ..."; "Also close to" after one already quoted), and their citations;
+        none already quoted ((passage, start) pairs)."""
+        shown = [s for s in self.closest if (s.passage, s.start) not in quoted]
+        if not shown:
+            return "", []
+        said = " ".join(" ".join(s.text.split()) for s in shown)
+        cites = [(passages[s.passage].document_id, passages[s.passage].page, s.text) for s in shown]
+        lead = "Closest to" if len(shown) == len(self.closest) else "Also close to"
+        return f" {lead} {self.label}: {said}", cites
 
 
 def read_clauses(
@@ -76,13 +97,17 @@ def read_clauses(
     if wants_summary(question) and len(answering) > 1:
         answering = []
     order = _by_document(passages)
-    answers, lifted = [], set()  # (found here, names the document, best, text, cites)
+    answers, lifted, taken = [], set(), set()  # (found here, names it, best, text, cites)
+    nearest = []  # (the best score, document, its closest sentences), per document
     for doc, index in order.items():
         parts = [passages[i] for i in index]
         contract = (contracts or {}).get(doc)
         found = _find(finder, answering, parts, contract, READER)
         seen = found if answering == asked else _find(finder, asked, parts, contract, READER)
         lifted.update((index[s.passage], s.start) for f in seen.values() for s in f.candidates[:1])
+        top = max(seen.values(), key=lambda f: f.score)
+        near = [replace(s, passage=index[s.passage]) for s in top.candidates[:CLOSEST]]
+        nearest.append((top.score, doc, near))
         if not answering:
             continue
         name = (labels or {}).get(doc, doc)
@@ -100,14 +125,21 @@ def read_clauses(
         text = f"[{name}] {text}" if len(order) > 1 and here else text
         cited = [(doc, passages[index[s.passage]].page, s.text) for s in quoted]
         answers.append((here, _names_it(question, name), best, text, cited))
+        taken.update((index[s.passage], s.start) for s in quoted)
     found_any = any(a[0] for a in answers)
+    closest = (
+        ([], "") if found_any else _closest(nearest, asked, order, passages, contracts, labels)
+    )
+    reading = ClauseReading(None, lifted, *closest)
     if not answers or (named and not found_any):  # by name: the finder's clause, never its "no"
-        return ClauseReading(None, lifted)
+        return reading
     # The clauses found first; of those, the document the question names ("the
     # sponsorship agreement"), then the best.
     answers.sort(key=lambda a: (not a[0], not a[1], -a[2]))
     text = "\n\n".join(a[3] for a in answers)
-    return ClauseReading(ClauseAnswer(text, found_any, [c for a in answers for c in a[4]]), lifted)
+    note, noted = reading.note(passages, taken)
+    cites = [c for a in answers for c in a[4]] + noted
+    return replace(reading, answer=ClauseAnswer(text + note, found_any, cites))
 
 
 def _asked(question: str) -> tuple[list[ClauseKind], bool]:
@@ -180,6 +212,22 @@ def _names_it(question: str, label: str) -> bool:
 def _yes_no(question: str) -> bool:
     """Whether the question asks whether there is such a clause ("Is there ...?")."""
     return _YES_NO.match(question) is not None
+
+
+def _closest(nearest, kinds, order, passages, contracts, labels) -> tuple[list[Sentence], str]:
+    """The closest sentences of the document the finder scored best, and what they are
+    close to ("an exclusivity clause, in <file>"); none where that document does not read
+    as a contract: an essay's sentence closest to an insurance clause is noise."""
+    _, doc, sentences = max(nearest, key=lambda n: n[0])
+    contract = (contracts or {}).get(doc) or read_contract([passages[i].text for i in order[doc]])
+    if not contract.is_contract:
+        return [], ""
+    where = f", in {(labels or {}).get(doc, doc)}" if len(order) > 1 else ""
+    return sentences, _a(_names(kinds)) + where
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def _names(kinds: list[ClauseKind]) -> str:

@@ -30,6 +30,7 @@ class ClauseKind:
     opposite: re.Pattern[str] | None = None  # a clause saying there is none ("non-exclusive")
     related: tuple[str, ...] = ()  # kinds quoted instead when none is found (exclusivity)
     search: re.Pattern[str] | None = None  # how a search names it, where the reader does not
+    names: re.Pattern[str] | None = None  # what people call it, besides its own name
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -62,6 +63,7 @@ def clause_kinds() -> dict[str, ClauseKind]:
             _re(r.get("opposite")),
             tuple(r.get("related") or ()),
             _re(r.get("search")),
+            _re(r.get("names")),
         )
         for r in rows
     }
@@ -85,10 +87,13 @@ def asked_kinds(question: str) -> list[ClauseKind]:
 
 def named_kinds(question: str) -> list[ClauseKind]:
     """The clause kinds a question names by their own name ("most favored nation", "non
-    compete"), other than the title, parties and dates and kinds only searches name."""
-    kinds = clause_kinds().values()
+    compete") or another name people use ("revenue sharing"), other than the title,
+    parties and dates and kinds only searches name."""
+    kinds = (k for k in clause_kinds().values() if not k.source and k.search is None)
     return [
-        k for k in kinds if not k.source and k.search is None and _named(k.name).search(question)
+        k
+        for k in kinds
+        if _named(k.name).search(question) or (k.names is not None and k.names.search(question))
     ]
 
 

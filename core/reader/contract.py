@@ -43,6 +43,12 @@ class Contract:
     sections: list[Section] = field(default_factory=list)
     signatures: list[Span] = field(default_factory=list)
 
+    @property
+    def is_contract(self) -> bool:
+        """Read as a contract: a preamble, and parties it defines or signature blocks (an
+        essay, a report or a statute has neither)."""
+        return self.preamble is not None and bool(self.parties or self.signatures)
+
     def to_dict(self) -> dict:
         """A JSON-ready form, stored next to the page texts."""
         return asdict(self)

@@ -141,9 +141,12 @@ class OfflineReader:
                 picked = _with_starts(picked, sentences, passages)
                 parts = _by_document(picked, passages, "" if sure else UNSURE)
             text, cites = compose(parts, passages, labels)
-            citations = [Citation(doc, page, quote) for doc, page, quote in cites]
-            found = bool(citations)
+            found = bool(cites)
             text = text if found else NOT_FOUND
+            quoted = {(s.passage, s.start) for part in parts for s in part.sentences}
+            note, noted = reading.note(passages, quoted)  # the finder's closest, if not quoted
+            text += note
+            citations = [Citation(doc, page, quote) for doc, page, quote in cites + noted]
         context = "\n".join(p.text for p in passages)
         usage = Usage(
             input_tokens=count_tokens(f"{question}\n{context}", self.encoding),

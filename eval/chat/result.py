@@ -22,6 +22,8 @@ class ChatResult:
     rewritten: str | None  # the standalone question folio answered (rewriter only)
     cited: int  # citations in the answer
     hit: bool  # a cited quote overlaps a gold clause
+    lead_hit: bool  # the first citation does (an answer that leads with the clause)
+    on_gold: int  # citations that overlap a gold clause
     mode: str
     latency_ms: float
 

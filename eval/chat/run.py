@@ -12,7 +12,7 @@ from pathlib import Path
 from client import FolioClient
 from eval.chat.data import Conversation
 from eval.chat.result import CONDITIONS, ChatResult
-from eval.chat.scoring import lands
+from eval.chat.scoring import landing
 from eval.common.results import ResultsFile
 from eval.common.service import upload_ready
 from eval.common.tables import markdown_table
@@ -66,7 +66,7 @@ def run_chat(
             summary.add(result, landed)
         if on_done is not None:
             on_done()
-    write_report(summary, out / "report.md", len(conversations))
+    write_report(summary, out / "report.md", len(conversations), results.results)
     return summary
 
 
@@ -102,6 +102,7 @@ def _result(
     conv: Conversation, turn: int, condition: str, body: dict, answer: dict, started: float
 ) -> ChatResult:
     quotes = [c["quote"] for c in answer["citations"]]
+    landed = landing(quotes, conv.gold)
     conversation = answer.get("conversation") or {}
     return ChatResult(
         conversation=conv.id,
@@ -113,14 +114,19 @@ def _result(
         question=body["question"],
         rewritten=conversation.get("rewritten_question"),
         cited=len(quotes),
-        hit=lands(quotes, conv.gold),
+        hit=any(landed),
+        lead_hit=landed[:1] == [True],
+        on_gold=sum(landed),
         mode=answer["route"]["mode"],
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
     )
 
 
-def write_report(summary: Summary, path: Path, conversations: int) -> None:
-    """report.md: the hit rate of follow-up turns by condition, per half."""
+def write_report(
+    summary: Summary, path: Path, conversations: int, results: Sequence[ChatResult] = ()
+) -> None:
+    """report.md: the hit rate of follow-up turns by condition, per half; then how the
+    answers cite (citations per answer, the share on the gold clause, the first one)."""
     halves = ("dev", "kept-aside", "all")
     lines = [
         "# Follow-up questions (CUAD clauses), offline",
@@ -138,4 +144,23 @@ def write_report(summary: Summary, path: Path, conversations: int) -> None:
         ]
         rows.append([label, *cells])
     lines += markdown_table(["asked", *halves], rows, right=True)
+    lines += ["", *_citing(results)] if results else []
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _citing(results: Sequence[ChatResult]) -> list[str]:
+    """A hit needs one citation on the clause; this shows what the others are."""
+    rows = []
+    for condition in ("first", *CONDITIONS):
+        got = [r for r in results if r.condition == condition]
+        cited = sum(r.cited for r in got)
+        rows.append(
+            [
+                "turn 1" if condition == "first" else condition,
+                f"{cited / max(len(got), 1):.2f}",
+                f"{sum(r.on_gold for r in got) / max(cited, 1):.1%}",
+                f"{sum(r.lead_hit for r in got) / max(len(got), 1):.1%}",
+            ]
+        )
+    head = ["asked (all)", "citations per answer", "of them on the clause", "first one lands"]
+    return markdown_table(head, rows, right=True)

@@ -24,5 +24,10 @@ def overlaps(quote: str, gold: str) -> bool:
 
 def lands(quotes: Iterable[str], gold: Iterable[str]) -> bool:
     """Whether any quote overlaps any gold clause."""
+    return any(landing(quotes, gold))
+
+
+def landing(quotes: Iterable[str], gold: Iterable[str]) -> list[bool]:
+    """For each quote, whether it overlaps a gold clause."""
     golds = list(gold)
-    return any(overlaps(q, g) for q in quotes for g in golds)
+    return [any(overlaps(q, g) for g in golds) for q in quotes]

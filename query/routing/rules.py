@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from core.reader.clause_kinds import asked_kinds, named_kinds
 from core.reader.questions import question_kind
 from query.routing.latency import (
     doing,
@@ -71,18 +72,27 @@ def offline_whole(question: str, opts: Options, policy: Policy) -> tuple[Option,
     reads the whole documents where they fit: the reader finds its answer by the
     contract's own structure (preamble, sections, signature blocks), which retrieved
     passages lose, and reading costs nothing either way. None where this does not apply."""
-    kind = question_kind(question)
-    if not opts.offline or policy.mode != "auto" or kind is None:
+    asked = _known(question)
+    if not opts.offline or policy.mode != "auto" or asked is None:
         return None
     whole = opts.stuff_cheap if opts.small else opts.stuff_long
     if whole.missing or not whole.fits:
         return None
-    asked, it = kind.name.replace("_", " "), "it is" if opts.n_documents == 1 else "they are"
+    it = "it is" if opts.n_documents == 1 else "they are"
     return whole, (
         f"a question the offline reader knows ({asked}), and {opts.subject} {opts.verb}"
         f" {opts.window(whole, opts.shape_long)}, so {it} read whole: the contract's"
         " structure finds the clause, and reading costs nothing"
     )
+
+
+def _known(question: str) -> str | None:
+    """What the offline reader knows the question to ask for: a kind of contract question
+    ("governing law"), or a clause it names ("revenue sharing"); None for any other."""
+    if (kind := question_kind(question)) is not None:
+        return kind.name.replace("_", " ")
+    named = asked_kinds(question) or named_kinds(question)
+    return named[0].plain if named else None
 
 
 def by_rules(question: str, opts: Options, policy: Policy, scope: str) -> tuple[Option, str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.reader.clause_kinds import asked_kinds, clause_kinds
+from core.reader.clause_answers import CLOSEST
+from core.reader.clause_kinds import asked_kinds, clause_kinds, named_kinds
 from core.reader.clauses import ClauseFinder
 from core.reader.contract import read_contract
 from core.reader.offline import OfflineReader, Passage
@@ -54,6 +55,24 @@ def test_every_cuad_category_is_a_kind_with_paraphrases():
     assert asked_kinds("Who are the parties?") == []
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Is there a clause on revenue sharing in this contract?", "Revenue/Profit Sharing"),
+        ("What royalties are payable?", "Revenue/Profit Sharing"),
+        ("Tell me about the rights of first refusal.", "Rofr/Rofo/Rofn"),
+        ("Who owns the intellectual property?", "Ip Ownership Assignment"),
+        ("What does it say about a change of control?", "Change Of Control"),
+        ("Is there a non-solicitation of employees clause?", "No-Solicit Of Employees"),
+        ("What does the agreement say about most favored nation?", "Most Favored Nation"),
+    ],
+)
+def test_a_clause_is_known_by_what_people_call_it(question, kind):
+    # CUAD's names ("Rofr/Rofo/Rofn", "Revenue/Profit Sharing") are not how people ask;
+    # `names` in clause_kinds.yaml are. A change of control is its own kind, not assignment.
+    assert asked_kinds(question) == [] and [k.name for k in named_kinds(question)] == [kind]
+
+
 def test_the_finder_quotes_clauses_that_are_there_and_only_those(embedder, pages):
     finder = ClauseFinder(embedder)
     contract = read_contract([p.text for p in pages])
@@ -76,7 +95,11 @@ def test_the_reader_says_plainly_there_is_none_and_quotes_the_opposite(reader, p
     assert not answer.found
     assert answer.text.startswith("No exclusivity clause was found in d.pdf.")
     assert "non-exclusive distributor" in answer.text
-    assert [c.page for c in answer.citations] == [1]
+    assert answer.citations[0].page == 1 and "non-exclusive" in answer.citations[0].quote
+    # Then the sentences the finder scored closest, under its bar, for a person to judge.
+    said, closest = answer.text.split(" Closest to an exclusivity clause: ")
+    assert "non-exclusive distributor" in said and len(answer.citations) == 1 + CLOSEST
+    assert all(" ".join(c.quote.split()) in closest for c in answer.citations[1:])
 
 
 def test_the_reader_cites_the_clause_and_labels_each_document(reader, pages):
@@ -105,4 +128,7 @@ def test_the_finders_best_is_quoted_where_it_does_not_answer_itself(reader, page
     )
     answer = reader.answer("What does the agreement say about most favored nation?", [*pages, mfn])
     assert answer.found and "no less favourable than" in answer.text
-    assert [c.page for c in answer.citations] == [3]
+    assert answer.citations[0].page == 3
+    # The finder's runner-up follows, said to be only close (the best is quoted above).
+    assert " Also close to a most favored nation clause: " in answer.text
+    assert len(answer.citations) == 2

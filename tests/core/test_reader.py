@@ -157,11 +157,14 @@ def test_the_threshold_decides_found_both_ways(embedder, cuad) -> None:
     sure = OfflineReader(embedder).answer(question, pages[contract])
     assert sure.found and not sure.text.startswith(UNSURE)
     # A clause question is decided by the clause finder's fitted threshold: over it, a
-    # plain "No ... was found"; a question of no contract kind gets a plain no.
+    # plain "No ... was found", then the passages that came closest, cited, for a
+    # person to judge; a question of no contract kind gets a plain no.
     strict = OfflineReader(embedder, threshold=0.99)
     strict.finder.limits = {"*": 5.0}
     unsure = strict.answer(question, pages[contract], labels={pages[contract][0].document_id: "z"})
-    assert not unsure.found and unsure.text == "No governing law clause was found in z."
+    no, closest = unsure.text.split(" Closest to a governing law clause: ")
+    assert not unsure.found and no == "No governing law clause was found in z."
+    assert "Delaware" in closest and "Delaware" in unsure.citations[0].quote
     assert "Delaware" in sure.citations[0].quote
     # Under the ranked reader's threshold a contract question the finder does not take
     # still gets the one passage worded like its clause, said to be uncertain.

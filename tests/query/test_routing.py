@@ -14,6 +14,7 @@ from query.routing.router import plan, question_scope
 
 LOCAL_Q = "What is the governing law of this agreement?"
 OTHER_Q = "What does the supplier deliver?"  # no kind of question the reader knows
+NAMED_Q = "What does the agreement say about revenue sharing?"  # a clause, by what people call it
 GLOBAL_Q = "Summarise the termination rights of each party."
 ALL_PAID = None  # Policy.available=None: every model usable
 OFFLINE = frozenset()  # no key: nothing but the offline reader
@@ -72,6 +73,8 @@ TABLE = [
     (GLOBAL_Q, docs(500_000), Policy(available=OFFLINE), "rag", "offline-reader", None),
     # only the long-context model has a key: it reads the retrieved passages too
     (LOCAL_Q, docs(90_000), Policy(available=frozenset({"gpt-5.2"})), "rag", "gpt-5.2", "gpt-5.2"),
+    # offline, a clause named as people call it ("revenue sharing") is known too
+    (NAMED_Q, docs(90_000), Policy(available=OFFLINE), "stuff", "offline-reader", None),
 ]
 
 
