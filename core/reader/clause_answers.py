@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from core.reader.clause_kinds import ClauseKind, asked_kinds, clause_kinds, named_kinds
+from core.reader.clause_kinds import ClauseKind, clause_kinds, question_kinds
 from core.reader.clauses import ClauseFinder, Finding
 from core.reader.contract import Contract, read_contract
 from core.reader.questions import wants_summary
@@ -88,7 +88,7 @@ def read_clauses(
 ) -> ClauseReading:
     """The finder's reading of the clauses of the kinds the question asks about or names,
     one document at a time; no answer when it asks about none."""
-    asked, named = _asked(question)
+    asked, named = question_kinds(question)
     if finder.embedder is None or not asked or not passages:  # fitted with the embedder
         return ClauseReading(None, set())
     answering = asked
@@ -140,13 +140,6 @@ def read_clauses(
     note, noted = reading.note(passages, taken)
     cites = [c for a in answers for c in a[4]] + noted
     return replace(reading, answer=ClauseAnswer(text + note, found_any, cites))
-
-
-def _asked(question: str) -> tuple[list[ClauseKind], bool]:
-    """The kinds the question asks about by their `ask` wording, or else those it names
-    by their own name ("most favored nation"), and whether by name."""
-    asked = asked_kinds(question)
-    return (asked, False) if asked else (named_kinds(question), True)
 
 
 def _by_document(passages: Sequence[_Passage]) -> dict[str, list[int]]:

@@ -97,6 +97,13 @@ def named_kinds(question: str) -> list[ClauseKind]:
     ]
 
 
+def question_kinds(question: str) -> tuple[list[ClauseKind], bool]:
+    """The kinds a question asks about by their `ask` wording, or else those it names
+    ("most favored nation", "revenue sharing"), and whether by name."""
+    asked = asked_kinds(question)
+    return (asked, False) if asked else (named_kinds(question), True)
+
+
 @cache
 def _named(name: str) -> re.Pattern[str]:
     """A kind's name as a question may write it: "Non-Compete" as "non compete" too."""

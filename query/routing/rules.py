@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from core.reader.clause_kinds import asked_kinds, named_kinds
+from core.reader.clause_kinds import question_kinds
 from core.reader.questions import question_kind
 from query.routing.latency import (
     doing,
@@ -91,8 +91,8 @@ def _known(question: str) -> str | None:
     ("governing law"), or a clause it names ("revenue sharing"); None for any other."""
     if (kind := question_kind(question)) is not None:
         return kind.name.replace("_", " ")
-    named = asked_kinds(question) or named_kinds(question)
-    return named[0].plain if named else None
+    kinds, _ = question_kinds(question)
+    return kinds[0].plain if kinds else None
 
 
 def by_rules(question: str, opts: Options, policy: Policy, scope: str) -> tuple[Option, str]:
